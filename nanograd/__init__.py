@@ -1,0 +1,73 @@
+"""nanograd: reverse-mode automatic differentiation on NumPy, with ops supplied by plugins.
+
+``import nanograd as ng``. The engine (tensors, the graph walk, the registry) lives here; every
+op, loss and optimizer comes from a plugin, ``nanograd_std`` first among them.
+"""
+
+from __future__ import annotations
+
+import importlib
+from importlib import metadata
+from typing import Any
+
+from nanograd import domain, ops, plugins
+from nanograd._mode import enable_grad, is_grad_enabled, no_grad, set_grad_enabled
+from nanograd.autograd import grad
+from nanograd.creation import arange, full, ones, ones_like, rand, randn, zeros, zeros_like
+from nanograd.hookspecs import hookimpl
+from nanograd.registry import PluginError
+from nanograd.tensor import Tensor, as_tensor, tensor
+
+try:
+    __version__ = metadata.version("nanograd")
+except metadata.PackageNotFoundError:  # a source tree that is not installed
+    __version__ = "0+unknown"
+
+# Imported on first use, so ``import nanograd`` stays quick and light.
+_LAZY: dict[str, tuple[str, str | None]] = {
+    "nn": ("nanograd.nn", None),
+    "optim": ("nanograd.optim", None),
+    "losses": ("nanograd.losses", None),
+    "testing": ("nanograd.testing", None),
+    "gradcheck": ("nanograd.gradcheck", "gradcheck"),
+    "gradgradcheck": ("nanograd.gradcheck", "gradgradcheck"),
+    "save": ("nanograd.serialization", "save"),
+    "load": ("nanograd.serialization", "load"),
+}
+
+
+def __getattr__(name: str) -> Any:
+    target = _LAZY.get(name)
+    if target is None:
+        raise AttributeError(f"module 'nanograd' has no attribute {name!r}")
+    module = importlib.import_module(target[0])
+    value = module if target[1] is None else getattr(module, target[1])
+    globals()[name] = value
+    return value
+
+
+__all__ = [
+    "PluginError",
+    "Tensor",
+    "__version__",
+    "arange",
+    "as_tensor",
+    "domain",
+    "enable_grad",
+    "full",
+    "grad",
+    "hookimpl",
+    "is_grad_enabled",
+    "no_grad",
+    "ones",
+    "ones_like",
+    "ops",
+    "plugins",
+    "rand",
+    "randn",
+    "set_grad_enabled",
+    "tensor",
+    "zeros",
+    "zeros_like",
+    *_LAZY,
+]

@@ -1,0 +1,288 @@
+"""The registry plugins fill: ops, losses and optimizers, each recorded with the plugin that gave it.
+
+Plugins call the ``register`` callback handed to their hook; the host checks every declaration
+here, at load time, so a malformed op fails with the plugin's name before anything runs.
+"""
+
+from __future__ import annotations
+
+import inspect
+import keyword
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from nanograd.domain import Domain
+
+
+class PluginError(Exception):
+    """A plugin failed to load or declared something the host cannot accept."""
+
+
+Vjp = Callable[..., Any]
+
+
+@dataclass(eq=False)
+class OpDef:
+    """One registered operation: how to compute it, differentiate it and test it.
+
+    ``vjps[i](g, out, *inputs, **params)`` returns the gradient for input ``i`` given the
+    upstream gradient ``g`` (all as Tensors, so the gradient is itself differentiable).
+    A variadic op takes one sequence of tensors; its single ``vjps[0]`` returns one gradient
+    per element.
+    """
+
+    name: str
+    forward: Callable[..., Any]
+    vjps: tuple[Vjp | None, ...]
+    arity: int
+    param_names: tuple[str, ...]
+    domain: Domain | None
+    plugin: str
+    method: str | None = None
+    variadic: bool = False
+    differentiable: bool = True
+    twice_differentiable: bool = True
+    kink: str | None = None
+    doc: str = ""
+    function: Callable[..., Any] = field(default=lambda *a, **k: None, repr=False)
+    """The bound callable users reach as ``ng.ops.<name>``; set when the registry is bound."""
+
+    def __repr__(self) -> str:
+        return f"<op {self.name} from {self.plugin}>"
+
+
+@dataclass(eq=False)
+class LossDef:
+    """One registered loss: a function of tensors built from ops, so its gradient comes free."""
+
+    name: str
+    function: Callable[..., Any]
+    plugin: str
+    domain: Domain | None = None
+    doc: str = ""
+
+
+@dataclass(eq=False)
+class OptimizerDef:
+    """One registered optimizer class, constructed as ``cls(params, **hyper_parameters)``."""
+
+    name: str
+    cls: Callable[..., Any]
+    plugin: str
+    doc: str = ""
+
+
+def _check_name(kind: str, name: object, plugin: str) -> str:
+    if not isinstance(name, str) or not name.isidentifier() or keyword.iskeyword(name):
+        raise PluginError(
+            f"plugin {plugin!r} registered a {kind} named {name!r}: "
+            "a name must be a Python identifier such as 'softplus'"
+        )
+    return name
+
+
+def _signature(func: Callable[..., Any]) -> inspect.Signature | None:
+    try:
+        return inspect.signature(func)
+    except (TypeError, ValueError):  # some builtins have no signature
+        return None
+
+
+def _required_positional(func: Callable[..., Any]) -> int:
+    """How many positional parameters ``func`` requires: the default number of tensor inputs."""
+    sig = _signature(func)
+    if sig is None:
+        return 1
+    return sum(
+        1
+        for p in sig.parameters.values()
+        if p.kind in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD) and p.default is p.empty
+    )
+
+
+def _parameter_names(func: Callable[..., Any], arity: int) -> tuple[str, ...]:
+    """The names of ``func``'s parameters after its ``arity`` tensor inputs, in order."""
+    sig = _signature(func)
+    if sig is None:
+        return ()
+    names = [
+        p.name
+        for p in sig.parameters.values()
+        if p.kind not in (p.VAR_POSITIONAL, p.VAR_KEYWORD)
+    ]
+    return tuple(names[arity:])
+
+
+def _accepts_positional(func: Callable[..., Any], count: int) -> bool:
+    try:
+        sig = inspect.signature(func)
+    except (TypeError, ValueError):  # builtins without a signature: trust them
+        return True
+    try:
+        sig.bind_partial(*([None] * count))
+    except TypeError:
+        return False
+    return True
+
+
+class Registry:
+    """Every op, loss and optimizer the loaded plugins registered, by name."""
+
+    def __init__(self) -> None:
+        self.ops: dict[str, OpDef] = {}
+        self.losses: dict[str, LossDef] = {}
+        self.optimizers: dict[str, OptimizerDef] = {}
+
+    # -- the callbacks handed to plugins -------------------------------------------------------
+
+    def op_registrar(self, plugin: str) -> Callable[..., OpDef]:
+        """The ``register`` callback for ``nanograd_register_ops``, bound to one plugin."""
+
+        def register(
+            name: str,
+            forward: Callable[..., Any],
+            vjp: Vjp | Sequence[Vjp | None] | None,
+            *,
+            domain: Domain | None = None,
+            method: bool | str = False,
+            variadic: bool = False,
+            differentiable: bool = True,
+            twice_differentiable: bool = True,
+            kink: str | None = None,
+            doc: str | None = None,
+            inputs: int | None = None,
+        ) -> OpDef:
+            op = self._make_op(
+                plugin, name, forward, vjp, domain, method, variadic,
+                differentiable, twice_differentiable, kink, doc, inputs,
+            )
+            self._add("op", self.ops, op)
+            return op
+
+        return register
+
+    def loss_registrar(self, plugin: str) -> Callable[..., LossDef]:
+        """The ``register`` callback for ``nanograd_register_losses``, bound to one plugin."""
+
+        def register(
+            name: str,
+            function: Callable[..., Any],
+            *,
+            domain: Domain | None = None,
+            doc: str | None = None,
+        ) -> LossDef:
+            _check_name("loss", name, plugin)
+            if not callable(function):
+                raise PluginError(f"plugin {plugin!r} registered loss {name!r} with a non-callable")
+            loss = LossDef(name, function, plugin, domain, doc or inspect.getdoc(function) or "")
+            self._add("loss", self.losses, loss)
+            return loss
+
+        return register
+
+    def optimizer_registrar(self, plugin: str) -> Callable[..., OptimizerDef]:
+        """The ``register`` callback for ``nanograd_register_optimizers``, bound to one plugin."""
+
+        def register(name: str, cls: Callable[..., Any], *, doc: str | None = None) -> OptimizerDef:
+            _check_name("optimizer", name, plugin)
+            if not callable(cls):
+                raise PluginError(
+                    f"plugin {plugin!r} registered optimizer {name!r} with a non-callable"
+                )
+            opt = OptimizerDef(name, cls, plugin, doc or inspect.getdoc(cls) or "")
+            self._add("optimizer", self.optimizers, opt)
+            return opt
+
+        return register
+
+    # -- validation ------------------------------------------------------------------------------
+
+    def _add(self, kind: str, table: dict[str, Any], item: Any) -> None:
+        previous = table.get(item.name)
+        if previous is not None:
+            raise PluginError(
+                f"{kind} {item.name!r} is registered twice: by plugin {previous.plugin!r} and by "
+                f"plugin {item.plugin!r}; uninstall one, or choose which load with "
+                "NANOGRAD_LOAD_PLUGINS"
+            )
+        table[item.name] = item
+
+    @staticmethod
+    def _make_op(
+        plugin: str,
+        name: str,
+        forward: Callable[..., Any],
+        vjp: Vjp | Sequence[Vjp | None] | None,
+        domain: Domain | None,
+        method: bool | str,
+        variadic: bool,
+        differentiable: bool,
+        twice_differentiable: bool,
+        kink: str | None,
+        doc: str | None,
+        inputs: int | None,
+    ) -> OpDef:
+        _check_name("op", name, plugin)
+        where = f"plugin {plugin!r}, op {name!r}"
+        if not callable(forward):
+            raise PluginError(f"{where}: forward must be callable, got {type(forward).__name__}")
+        vjps: tuple[Vjp | None, ...]
+        if not differentiable:
+            if vjp is not None:
+                raise PluginError(f"{where}: declared differentiable=False but gave a vjp")
+            arity = 1 if variadic else (inputs or _required_positional(forward))
+            vjps = (None,) * arity
+        else:
+            if vjp is None:
+                raise PluginError(
+                    f"{where}: missing gradient: give vjp= (one function per tensor input, "
+                    "None for an input that is not differentiable), or differentiable=False"
+                )
+            vjps = (vjp,) if callable(vjp) else tuple(vjp)
+            if not vjps:
+                raise PluginError(f"{where}: vjp= is empty; give one function per tensor input")
+            arity = 1 if variadic else len(vjps)
+            if variadic and len(vjps) != 1:
+                raise PluginError(
+                    f"{where}: a variadic op gives one vjp returning a gradient per input"
+                )
+            if all(v is None for v in vjps):
+                raise PluginError(f"{where}: every vjp is None; use differentiable=False")
+            for i, v in enumerate(vjps):
+                if v is None:
+                    continue
+                if not callable(v):
+                    raise PluginError(f"{where}: vjp {i} is not callable")
+                if not _accepts_positional(v, 2 + arity):
+                    raise PluginError(
+                        f"{where}: vjp {i} must accept (g, out, "
+                        + ", ".join(f"x{j}" for j in range(arity))
+                        + ", **params)"
+                    )
+            if domain is None:
+                raise PluginError(
+                    f"{where}: a differentiable op declares its domain= so the property suite "
+                    "can check its gradient, e.g. nanograd.domain.elementwise()"
+                )
+        if not _accepts_positional(forward, arity):
+            raise PluginError(f"{where}: forward cannot take {arity} positional input(s)")
+        param_names = _parameter_names(forward, arity)
+        if domain is not None and not isinstance(domain, Domain):
+            raise PluginError(f"{where}: domain must be a nanograd.domain.Domain")
+        method_name = name if method is True else (method or None)
+        return OpDef(
+            name=name,
+            forward=forward,
+            vjps=vjps,
+            arity=arity,
+            param_names=param_names,
+            domain=domain,
+            plugin=plugin,
+            method=method_name,
+            variadic=variadic,
+            differentiable=differentiable,
+            twice_differentiable=twice_differentiable and differentiable,
+            kink=kink,
+            doc=doc or inspect.getdoc(forward) or "",
+        )

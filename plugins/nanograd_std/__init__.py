@@ -1,0 +1,31 @@
+"""nanograd's standard library of ops, losses and optimizers, loaded like any other plugin.
+
+It uses only the public plugin API: the hooks in ``nanograd.hookspecs`` and the ``register``
+callbacks they receive. Each module below registers one family.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+import nanograd as ng
+from nanograd_std import arithmetic, linalg, losses, optimizers, reductions, shape, unary
+
+_OP_MODULES = (arithmetic, unary, reductions, linalg, shape)
+
+
+@ng.hookimpl
+def nanograd_register_ops(register: Callable[..., Any]) -> None:
+    for module in _OP_MODULES:
+        module.register_ops(register)
+
+
+@ng.hookimpl
+def nanograd_register_losses(register: Callable[..., Any]) -> None:
+    losses.register_losses(register)
+
+
+@ng.hookimpl
+def nanograd_register_optimizers(register: Callable[..., Any]) -> None:
+    optimizers.register_optimizers(register)
