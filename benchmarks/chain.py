@@ -1,0 +1,130 @@
+"""Forward + backward cost per op on a chain of 200 elementwise ops on a shape-(8,) tensor.
+
+The same chain is also written by hand in NumPy (forward, then the derivatives in reverse), which
+is the floor any engine on NumPy can approach; PyTorch and HIPS autograd are timed too when they
+are installed. Every figure is a median over repeats measured in this one run, so the ratios hold
+on a shared, noisy machine where the absolute numbers do not.
+
+    python benchmarks/chain.py [--repeats 300] [--json]
+"""
+
+from __future__ import annotations
+
+import argparse
+import gc
+import json
+import statistics
+import sys
+import time
+from collections.abc import Callable
+
+import numpy as np
+
+import nanograd as ng
+
+LENGTH = 200  # ops in the chain: 50 rounds of (mul, add, tanh, exp)
+SHAPE = (8,)
+
+
+def nanograd_chain(x0: np.ndarray) -> np.ndarray:
+    x = ng.tensor(x0, requires_grad=True)
+    y = x
+    for _ in range(LENGTH // 4):
+        y = (y * 0.9 + 0.1).tanh().exp()
+    y.backward(np.ones(SHAPE))
+    assert x.grad is not None
+    return x.grad.data
+
+
+def numpy_chain(x0: np.ndarray) -> np.ndarray:
+    """The chain written by hand: keep what backward needs, then apply each derivative."""
+    saved = []
+    y = x0
+    for _ in range(LENGTH // 4):
+        t = np.tanh(y * 0.9 + 0.1)
+        e = np.exp(t)
+        saved.append((t, e))
+        y = e
+    g = np.ones(SHAPE)
+    for t, e in reversed(saved):
+        g = g * e  # exp
+        g = g * (1 - t * t)  # tanh
+        # add: identity
+        g = g * 0.9  # mul
+    return g
+
+
+def torch_chain(x0: np.ndarray) -> np.ndarray:
+    import torch
+
+    x = torch.tensor(x0, requires_grad=True)
+    y = x
+    for _ in range(LENGTH // 4):
+        y = (y * 0.9 + 0.1).tanh().exp()
+    y.backward(torch.ones(SHAPE, dtype=torch.float64))
+    assert x.grad is not None
+    return x.grad.numpy()
+
+
+def autograd_chain(x0: np.ndarray) -> np.ndarray:
+    import autograd
+    import autograd.numpy as anp
+
+    def f(x: np.ndarray) -> np.ndarray:
+        y = x
+        for _ in range(LENGTH // 4):
+            y = anp.exp(anp.tanh(y * 0.9 + 0.1))
+        return y
+
+    vjp, _ = autograd.make_vjp(f)(x0)
+    return np.asarray(vjp(np.ones(SHAPE)))
+
+
+def median_seconds(fn: Callable[[np.ndarray], np.ndarray], x0: np.ndarray, repeats: int) -> float:
+    fn(x0)  # warm up: plugin loading, imports, caches
+    times = []
+    for _ in range(repeats):
+        start = time.perf_counter()
+        fn(x0)
+        times.append(time.perf_counter() - start)
+    return statistics.median(times)
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--repeats", type=int, default=300)
+    parser.add_argument("--json", action="store_true", help="print machine-readable results")
+    args = parser.parse_args(argv)
+
+    x0 = np.random.default_rng(0).uniform(-1, 1, SHAPE)
+    expected = numpy_chain(x0)
+    contenders: dict[str, Callable[[np.ndarray], np.ndarray]] = {
+        "numpy by hand": numpy_chain,
+        "nanograd": nanograd_chain,
+    }
+    for name, fn, module in (("pytorch", torch_chain, "torch"),
+                             ("hips autograd", autograd_chain, "autograd")):
+        try:
+            __import__(module)
+        except ImportError:
+            continue
+        contenders[name] = fn
+
+    results = {}
+    gc.collect()
+    for name, fn in contenders.items():
+        np.testing.assert_allclose(fn(x0), expected, rtol=1e-10, err_msg=name)
+        results[name] = median_seconds(fn, x0, args.repeats) / LENGTH * 1e6
+    baseline = results["numpy by hand"]
+    if args.json:
+        print(json.dumps({"us_per_op": results, "ops": LENGTH, "shape": SHAPE}))
+        return 0
+    print(f"chain of {LENGTH} elementwise ops on shape {SHAPE}, forward + backward, "
+          f"median of {args.repeats} (Python {sys.version.split()[0]}, NumPy {np.__version__})")
+    for name, us in results.items():
+        print(f"  {name:<15} {us:6.2f} us/op   {us / baseline:5.1f}x numpy by hand")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
