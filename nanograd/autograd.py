@@ -1,8 +1,18 @@
 """Reverse-mode differentiation: walk the graph from the outputs back to the leaves.
 
-The walk is iterative (a graph a million ops deep needs no recursion) and looks nothing up: each
-tensor carries its op, whose vector-Jacobian products it calls. Broadcasting is undone here, in
-one place, so no op has to sum its gradient back to its input's shape.
+The walk is iterative, so a graph a million ops deep needs no recursion, and it looks nothing up:
+each tensor carries its op, whose vector-Jacobian products it calls. It goes in two passes:
+
+1. From the outputs, visit every tensor that requires grad and count how many of the graph's
+   tensors consume it.
+2. Starting from the outputs, take a tensor whose consumers have all been processed (so its
+   gradient is complete), hand that gradient to its op's vjps, and add the results into its
+   inputs' gradients. This is Kahn's topological sort, done on the fly.
+
+Broadcasting is undone here, in one place (:func:`_sum_to_shape`), so no op has to sum its
+gradient back to its input's shape; dtypes are restored here too. Unless the graph is retained,
+each tensor lets go of its inputs as soon as it has been processed, so memory falls during the
+walk and a second walk fails with a clear error instead of a wrong answer.
 """
 
 from __future__ import annotations
@@ -13,55 +23,10 @@ from typing import Any
 import numpy as np
 
 from nanograd._mode import grad_mode
+from nanograd.registry import OpDef
 from nanograd.tensor import Tensor, _make, as_tensor
 
-
-def _topological_order(roots: Sequence[Tensor]) -> list[Tensor]:
-    """Tensors that require grad, each after every tensor it was computed from."""
-    order: list[Tensor] = []
-    seen: set[int] = set()
-    stack: list[tuple[Tensor, bool]] = [(r, False) for r in roots]
-    while stack:
-        t, expanded = stack.pop()
-        if expanded:
-            order.append(t)
-            continue
-        if id(t) in seen:
-            continue
-        seen.add(id(t))
-        stack.append((t, True))
-        inputs = t._inputs
-        if inputs is not None:
-            for x in inputs:
-                if isinstance(x, Tensor) and x._requires_grad and id(x) not in seen:
-                    stack.append((x, False))
-    return order
-
-
-def _sum_to_shape(g: Tensor, shape: tuple[int, ...], op: Any, index: int) -> Tensor:
-    """Undo broadcasting: sum ``g`` over the axes an input of ``shape`` was stretched along."""
-    gshape = g.data.shape
-    lead = len(gshape) - len(shape)
-    if lead < 0:
-        raise ValueError(_shape_mismatch(op, index, gshape, shape))
-    axes = tuple(range(lead)) + tuple(
-        lead + i for i, n in enumerate(shape) if n == 1 and gshape[lead + i] != 1
-    )
-    for i, n in enumerate(shape):
-        if n != 1 and gshape[lead + i] != n:
-            raise ValueError(_shape_mismatch(op, index, gshape, shape))
-    if axes:
-        g = g.sum(axis=axes)
-    if g.data.shape != shape:
-        g = g.reshape(shape)
-    return g
-
-
-def _shape_mismatch(op: Any, index: int, got: tuple[int, ...], want: tuple[int, ...]) -> str:
-    return (
-        f"the vjp of op {op.name!r} (plugin {op.plugin!r}) for input {index} returned shape "
-        f"{got}, which does not reduce to the input's shape {want}"
-    )
+_Graph = dict[int, int]  # id(tensor) -> number of its consumers inside the graph being walked
 
 
 def _freed_error(t: Tensor) -> RuntimeError:
@@ -73,23 +38,123 @@ def _freed_error(t: Tensor) -> RuntimeError:
     )
 
 
+def _count_consumers(roots: Sequence[Tensor], keep: set[int] | None) -> _Graph:
+    """Pass 1: every tensor reachable from ``roots`` that requires grad, with its fan-out.
+
+    ``keep``, when given, limits the walk to those tensors (the ones a gradient is wanted
+    through). A tensor whose graph was freed by an earlier walk fails here, before any gradient
+    has been written anywhere.
+    """
+    consumers: _Graph = {}
+    stack: list[Tensor] = []
+    for r in roots:
+        if id(r) not in consumers:
+            consumers[id(r)] = 0
+            stack.append(r)
+    while stack:
+        t = stack.pop()
+        inputs = t._inputs
+        if inputs is None:
+            if t._op is not None:
+                raise _freed_error(t)
+            continue
+        for x in inputs:
+            if isinstance(x, Tensor) and x._requires_grad:
+                key = id(x)
+                if keep is not None and key not in keep:
+                    continue
+                n = consumers.get(key)
+                if n is None:
+                    consumers[key] = 1
+                    stack.append(x)
+                else:
+                    consumers[key] = n + 1
+    return consumers
+
+
+def _leading_to(roots: Sequence[Tensor], targets: set[int]) -> set[int]:
+    """The tensors between ``roots`` and ``targets``: those some target is reachable from.
+
+    Used by :func:`grad` so the walk skips the parts of the graph that lead to no requested
+    input (in a gradient penalty, the whole network's parameters). An iterative post-order DFS.
+    """
+    leads: set[int] = set()
+    done: set[int] = set()
+    stack: list[tuple[Tensor, bool]] = [(r, False) for r in roots]
+    while stack:
+        t, expanded = stack.pop()
+        key = id(t)
+        if t._op is not None and t._inputs is None:
+            raise _freed_error(t)
+        if expanded:
+            done.add(key)
+            if key in targets or any(
+                isinstance(x, Tensor) and id(x) in leads for x in t._inputs or ()
+            ):
+                leads.add(key)
+            continue
+        if key in done:
+            continue
+        stack.append((t, True))
+        for x in t._inputs or ():
+            if isinstance(x, Tensor) and x._requires_grad and id(x) not in done:
+                stack.append((x, False))
+    return leads
+
+
+def _sum_to_shape(g: Tensor, shape: tuple[int, ...], op: OpDef, index: int) -> Tensor:
+    """Undo broadcasting: sum ``g`` over the axes an input of ``shape`` was stretched along."""
+    gshape = g.data.shape
+    lead = len(gshape) - len(shape)
+    if lead < 0 or any(n != 1 and gshape[lead + i] != n for i, n in enumerate(shape)):
+        raise ValueError(
+            f"the vjp of op {op.name!r} (plugin {op.plugin!r}) for input {index} returned shape "
+            f"{gshape}, which does not reduce to the input's shape {shape} by summing over "
+            "broadcast axes"
+        )
+    axes = tuple(range(lead)) + tuple(
+        lead + i for i, n in enumerate(shape) if n == 1 and gshape[lead + i] != 1
+    )
+    if axes:
+        g = g.sum(axis=axes)
+    if g.data.shape != shape:
+        g = g.reshape(shape)
+    return g
+
+
+def _conform(gx: Any, x: Tensor, op: OpDef, index: int) -> Tensor:
+    """A vjp's result made into a gradient for ``x``: a tensor of its shape and dtype."""
+    g = gx if isinstance(gx, Tensor) else as_tensor(gx)
+    xdata = x.data
+    if g.data.shape != xdata.shape:
+        g = _sum_to_shape(g, xdata.shape, op, index)
+    if g.data.dtype != xdata.dtype:
+        g = g.astype(xdata.dtype)
+    return g
+
+
 def _seed(output: Tensor, grad: Any, what: str) -> Tensor:
+    """The gradient the walk starts from at ``output``: ``grad``, or 1 for a one-element output.
+
+    A tensor seed is used as given (with ``create_graph`` its own graph is kept); anything else
+    is copied into an array of the output's dtype.
+    """
     if grad is None:
         if output.data.size != 1:
             raise RuntimeError(
-                f"{what}: gradient can be created implicitly only for a one-element output; this "
-                f"output has shape {output.data.shape}, so pass grad= of that shape "
+                f"{what}: a gradient can be created implicitly only for a one-element output; "
+                f"this output has shape {output.data.shape}, so pass the gradient of that shape "
                 "(e.g. ng.ones_like(out))"
             )
         return _make(np.ones_like(output.data))
-    seed = grad if isinstance(grad, Tensor) else as_tensor(np.array(grad, dtype=output.dtype))
+    seed = grad if isinstance(grad, Tensor) else _make(np.array(grad, dtype=output.data.dtype))
     if seed.data.shape != output.data.shape:
         raise ValueError(
-            f"{what}: grad has shape {seed.data.shape} but the output has shape "
+            f"{what}: the gradient has shape {seed.data.shape} but the output has shape "
             f"{output.data.shape}; they must match"
         )
     if seed.data.dtype != output.data.dtype:
-        seed = _make(seed.data.astype(output.data.dtype))
+        seed = seed.astype(output.data.dtype)
     return seed
 
 
@@ -100,98 +165,130 @@ def _run(
     create_graph: bool,
     capture: dict[int, Tensor | None] | None,
 ) -> None:
-    """Push ``seeds`` back from ``outputs``: into ``capture`` if given, else into leaf ``.grad``."""
-    order = _topological_order(outputs)
+    """Push ``seeds`` back from ``outputs``: into ``capture`` if given, else into leaf ``.grad``.
+
+    With ``capture`` (from :func:`grad`) the walk stops short of tensors that lead to no
+    captured one, and no ``.grad`` is written.
+    """
+    keep = None if capture is None else _leading_to(outputs, set(capture))
+    consumers = _count_consumers(outputs, keep)
     grads: dict[int, Tensor] = {}
-    for out, seed in zip(outputs, seeds):
+    for out, seed in zip(outputs, seeds, strict=True):
         prev = grads.get(id(out))
-        grads[id(out)] = seed if prev is None else prev + seed
+        grads[id(out)] = seed if prev is None else _plus(prev, seed, create_graph)
+    # Tensors whose gradient is complete. A tensor joins when its last consumer is processed;
+    # until then that consumer's inputs keep it alive.
+    ready = [t for t in dict.fromkeys(outputs) if consumers[id(t)] == 0]
     previous_mode = grad_mode.enabled
     grad_mode.enabled = create_graph
     try:
-        for t in reversed(order):
-            g = grads.pop(id(t), None)
-            if g is None:
-                continue
-            if capture is not None and id(t) in capture:
-                capture[id(t)] = g
+        while ready:
+            t = ready.pop()
+            key = id(t)
+            g = grads.pop(key, None)
+            if capture is not None and key in capture:
+                capture[key] = g
             op = t._op
             if op is None:
-                if capture is None:
+                if capture is None and g is not None:
                     _accumulate_leaf(t, g, create_graph)
                 continue
             inputs = t._inputs
-            if inputs is None:
-                raise _freed_error(t)
+            assert inputs is not None  # _count_consumers refused freed graphs
             params = t._params or {}
-            if op.variadic:
-                _push_variadic(op, g, t, inputs, params, grads)
-            else:
-                for i, x in enumerate(inputs):
-                    if isinstance(x, Tensor) and x._requires_grad:
-                        vjp = op.vjps[i]
-                        if vjp is None:
-                            continue
-                        gx = vjp(g, t, *inputs, **params)
-                        _add_grad(grads, x, gx, op, i)
             if not retain_graph:
                 t._inputs = None
                 t._params = None
+            vjps = op.vjps
+            given = (
+                _variadic_grads(op, g, t, inputs, params) if op.variadic and g is not None else None
+            )
+            for i, x in enumerate(inputs):
+                if not isinstance(x, Tensor) or not x._requires_grad:
+                    continue
+                xkey = id(x)
+                if keep is not None and xkey not in keep:
+                    continue
+                if g is not None:
+                    if given is not None:
+                        gx = given[i]
+                    else:
+                        vjp = vjps[i]
+                        gx = None if vjp is None else vjp(g, t, *inputs, **params)
+                    if gx is not None:
+                        if (
+                            type(gx) is not Tensor
+                            or gx.data.shape != x.data.shape
+                            or gx.data.dtype != x.data.dtype
+                        ):
+                            gx = _conform(gx, x, op, i)
+                        prev = grads.get(xkey)
+                        grads[xkey] = gx if prev is None else _plus(prev, gx, create_graph)
+                n = consumers[xkey] - 1
+                consumers[xkey] = n
+                if n == 0:
+                    ready.append(x)
     finally:
         grad_mode.enabled = previous_mode
 
 
-def _push_variadic(
-    op: Any, g: Tensor, t: Tensor, inputs: tuple[Any, ...], params: dict[str, Any],
-    grads: dict[int, Tensor],
-) -> None:
-    assert op.vjps[0] is not None
-    gxs = op.vjps[0](g, t, inputs, **params)
-    for i, (x, gx) in enumerate(zip(inputs, gxs)):
-        if isinstance(x, Tensor) and x._requires_grad:
-            _add_grad(grads, x, gx, op, i)
+def _variadic_grads(
+    op: OpDef, g: Tensor, out: Tensor, inputs: tuple[Any, ...], params: dict[str, Any]
+) -> list[Any]:
+    """Call a variadic op's single vjp, which returns one gradient (or None) per input."""
+    vjp = op.vjps[0]
+    assert vjp is not None
+    gxs = list(vjp(g, out, inputs, **params))
+    if len(gxs) != len(inputs):
+        raise ValueError(
+            f"the vjp of variadic op {op.name!r} (plugin {op.plugin!r}) returned "
+            f"{len(gxs)} gradients for {len(inputs)} inputs"
+        )
+    return gxs
 
 
-def _add_grad(grads: dict[int, Tensor], x: Tensor, gx: Any, op: Any, index: int) -> None:
-    if gx is None:
-        return
-    if not isinstance(gx, Tensor):
-        gx = as_tensor(gx)
-    xdata = x.data
-    if gx.data.shape != xdata.shape:
-        gx = _sum_to_shape(gx, xdata.shape, op, index)
-    if gx.data.dtype != xdata.dtype:
-        gx = gx.astype(xdata.dtype)
-    prev = grads.get(id(x))
-    grads[id(x)] = gx if prev is None else prev + gx
+def _plus(a: Tensor, b: Tensor, create_graph: bool) -> Tensor:
+    """The sum of two gradients of one tensor: recorded only when the graph is being built."""
+    if create_graph:
+        return a + b
+    return _make(a.data + b.data)
 
 
 def _accumulate_leaf(t: Tensor, g: Tensor, create_graph: bool) -> None:
-    if not create_graph:
-        # A fresh array: the leaf's gradient must not alias the upstream gradient or another
-        # leaf's (an identity vjp such as add's passes the same array to both of its inputs).
-        g = _make(np.array(g.data, copy=True))
-    t.grad = g if t.grad is None else t.grad + g
+    """Add ``g`` into ``t.grad``: a new tensor each time, never written in place."""
+    if t.grad is None:
+        # Without create_graph, a fresh array: the leaf's gradient must not alias the seed or
+        # another leaf's gradient (an identity vjp such as add's passes one array to both).
+        t.grad = g if create_graph else _make(g.data.copy())
+    else:
+        t.grad = _plus(t.grad, g, create_graph)
 
 
 def backward(
     outputs: Sequence[Tensor],
     grads: Sequence[Any] | None = None,
-    retain_graph: bool = False,
+    retain_graph: bool | None = None,
     create_graph: bool = False,
 ) -> None:
-    """Accumulate the gradients of ``outputs`` into the ``.grad`` of every leaf they depend on."""
+    """Accumulate the gradients of ``outputs`` into the ``.grad`` of every leaf they depend on.
+
+    ``grads[i]`` weights ``outputs[i]`` (None: 1 for a one-element output). ``retain_graph``
+    defaults to ``create_graph``.
+    """
+    if grads is not None and len(grads) != len(outputs):
+        raise ValueError(f"backward(): {len(outputs)} outputs but {len(grads)} gradients")
     for out in outputs:
         if not out._requires_grad:
             raise RuntimeError(
                 "backward() on a tensor that does not require grad: no input of the computation "
-                "had requires_grad=True (or it ran under ng.no_grad())"
+                "had requires_grad=True, or it ran under ng.no_grad()"
             )
     seeds = [
         _seed(out, None if grads is None else grads[i], "backward()")
         for i, out in enumerate(outputs)
     ]
-    _run(outputs, seeds, retain_graph or create_graph, create_graph, None)
+    keep = create_graph if retain_graph is None else retain_graph
+    _run(outputs, seeds, keep, create_graph, None)
 
 
 def grad(
@@ -204,24 +301,34 @@ def grad(
 ) -> tuple[Tensor | None, ...]:
     """Return d(outputs)/d(inputs) weighted by ``grad_outputs``, leaving every ``.grad`` alone.
 
-    As ``torch.autograd.grad``: ``retain_graph`` defaults to ``create_graph``; an input the
-    outputs do not depend on is an error unless ``allow_unused=True``, when its gradient is None.
+    As ``torch.autograd.grad``: ``inputs`` may be leaves or intermediate tensors; one gradient
+    per input comes back, in order. ``retain_graph`` defaults to ``create_graph``; with
+    ``create_graph=True`` the gradients are themselves differentiable. An input the outputs do
+    not depend on is an error unless ``allow_unused=True``, when its gradient is None.
     """
     outs = [outputs] if isinstance(outputs, Tensor) else list(outputs)
     ins = [inputs] if isinstance(inputs, Tensor) else list(inputs)
-    if grad_outputs is None or isinstance(grad_outputs, Tensor) and len(outs) == 1:
-        gouts: list[Any] = [grad_outputs] * len(outs)
+    if grad_outputs is None:
+        gouts: list[Any] = [None] * len(outs)
+    elif isinstance(grad_outputs, Tensor) or not isinstance(grad_outputs, (list, tuple)):
+        gouts = [grad_outputs]
     else:
         gouts = list(grad_outputs)
     if len(gouts) != len(outs):
         raise ValueError(f"ng.grad: {len(outs)} outputs but {len(gouts)} grad_outputs")
     for i, x in enumerate(ins):
         if not isinstance(x, Tensor) or not x._requires_grad:
-            raise RuntimeError(f"ng.grad: input {i} is not a tensor that requires grad")
+            raise RuntimeError(
+                f"ng.grad: input {i} is not a tensor that requires grad "
+                f"(got {type(x).__name__}); make it with requires_grad=True"
+            )
     for i, out in enumerate(outs):
-        if not out._requires_grad:
-            raise RuntimeError(f"ng.grad: output {i} does not require grad")
-    seeds = [_seed(out, g, "ng.grad") for out, g in zip(outs, gouts)]
+        if not isinstance(out, Tensor) or not out._requires_grad:
+            raise RuntimeError(
+                f"ng.grad: output {i} does not require grad: it does not depend on a tensor "
+                "that requires grad, or it was computed under ng.no_grad()"
+            )
+    seeds = [_seed(out, g, "ng.grad") for out, g in zip(outs, gouts, strict=True)]
     capture: dict[int, Tensor | None] = {id(x): None for x in ins}
     keep = create_graph if retain_graph is None else retain_graph
     _run(outs, seeds, keep, create_graph, capture)
@@ -236,5 +343,6 @@ def grad(
                 )
             result.append(None)
         else:
-            result.append(g if create_graph else _make(np.array(g.data, copy=True)))
+            # Without create_graph, a fresh array that aliases neither a seed nor another result.
+            result.append(g if create_graph else _make(g.data.copy()))
     return tuple(result)

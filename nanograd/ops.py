@@ -1,6 +1,9 @@
 """Every registered op as a function: ``ng.ops.exp(x)``, ``ng.ops.sum(x, axis=0)``.
 
-The functions are bound once, when plugins load; calling one goes straight to the op.
+The functions are set as attributes of this module when plugins load (by
+``nanograd.tensor.bind_ops``), so ``ng.ops.exp`` is a plain module attribute and calling it goes
+straight to the op. The module ``__getattr__`` below only runs for a name that is not bound yet:
+it loads plugins on first use, and names the ops that exist when asked for one that does not.
 """
 
 from __future__ import annotations
@@ -9,13 +12,13 @@ from typing import Any
 
 
 def __getattr__(name: str) -> Any:
+    if name.startswith("__"):
+        raise AttributeError(name)
     from nanograd import plugins
 
     ops = plugins.registry().ops
     op = ops.get(name)
     if op is None:
-        if name.startswith("__"):
-            raise AttributeError(name)
         import difflib
 
         close = difflib.get_close_matches(name, list(ops), n=3)

@@ -1,4 +1,4 @@
-"""The registry plugins fill: ops, losses and optimizers, each recorded with the plugin that gave it.
+"""The registry plugins fill: ops, losses and optimizers, each recorded with its plugin.
 
 Plugins call the ``register`` callback handed to their hook; the host checks every declaration
 here, at load time, so a malformed op fails with the plugin's name before anything runs.
@@ -12,7 +12,10 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+import numpy as np
+
 from nanograd.domain import Domain
+from nanograd.tensor import ENGINE_ATTRIBUTES
 
 
 class PluginError(Exception):
@@ -91,6 +94,8 @@ def _signature(func: Callable[..., Any]) -> inspect.Signature | None:
 
 def _required_positional(func: Callable[..., Any]) -> int:
     """How many positional parameters ``func`` requires: the default number of tensor inputs."""
+    if isinstance(func, np.ufunc):  # np.less and friends have no signature, but know their nin
+        return int(func.nin)
     sig = _signature(func)
     if sig is None:
         return 1
@@ -107,14 +112,14 @@ def _parameter_names(func: Callable[..., Any], arity: int) -> tuple[str, ...]:
     if sig is None:
         return ()
     names = [
-        p.name
-        for p in sig.parameters.values()
-        if p.kind not in (p.VAR_POSITIONAL, p.VAR_KEYWORD)
+        p.name for p in sig.parameters.values() if p.kind not in (p.VAR_POSITIONAL, p.VAR_KEYWORD)
     ]
     return tuple(names[arity:])
 
 
 def _accepts_positional(func: Callable[..., Any], count: int) -> bool:
+    if isinstance(func, np.ufunc):
+        return int(func.nin) == count
     try:
         sig = inspect.signature(func)
     except (TypeError, ValueError):  # builtins without a signature: trust them
@@ -133,6 +138,14 @@ class Registry:
         self.ops: dict[str, OpDef] = {}
         self.losses: dict[str, LossDef] = {}
         self.optimizers: dict[str, OptimizerDef] = {}
+
+    def copy(self) -> Registry:
+        """A registry with the same entries, to fill further without touching this one."""
+        new = Registry()
+        new.ops = dict(self.ops)
+        new.losses = dict(self.losses)
+        new.optimizers = dict(self.optimizers)
+        return new
 
     # -- the callbacks handed to plugins -------------------------------------------------------
 
@@ -156,7 +169,8 @@ class Registry:
             op = self._make_op(
                 plugin, name, forward, vjp, domain, method, variadic,
                 differentiable, twice_differentiable, kink, doc, inputs,
-            )
+            )  # fmt: skip
+            self._check_method(op)
             self._add("op", self.ops, op)
             return op
 
@@ -197,6 +211,18 @@ class Registry:
         return register
 
     # -- validation ------------------------------------------------------------------------------
+
+    def _check_method(self, op: OpDef) -> None:
+        """Two ops may not claim the same Tensor method; the second one is refused."""
+        if op.method is None:
+            return
+        for other in self.ops.values():
+            if other.method == op.method and other.name != op.name:
+                raise PluginError(
+                    f"plugin {op.plugin!r}, op {op.name!r}: Tensor method {op.method!r} is "
+                    f"already taken by op {other.name!r} of plugin {other.plugin!r}; choose "
+                    "another method= name, or method=False"
+                )
 
     def _add(self, kind: str, table: dict[str, Any], item: Any) -> None:
         previous = table.get(item.name)
@@ -271,6 +297,17 @@ class Registry:
         if domain is not None and not isinstance(domain, Domain):
             raise PluginError(f"{where}: domain must be a nanograd.domain.Domain")
         method_name = name if method is True else (method or None)
+        if method_name is not None and (
+            not isinstance(method_name, str)
+            or not method_name.isidentifier()
+            or method_name.startswith("_")
+            or method_name in ENGINE_ATTRIBUTES
+        ):
+            raise PluginError(
+                f"{where}: method={method!r} cannot be a Tensor method: a method name is an "
+                "identifier that does not start with '_' and is not one the engine defines "
+                "(such as backward, grad, shape, item)"
+            )
         return OpDef(
             name=name,
             forward=forward,

@@ -5,7 +5,9 @@ reference to anything made from it, so a graph holds no reference cycles and is 
 reference counting alone, without waking Python's cyclic garbage collector.
 
 Operators and methods are bound from the registry when plugins load (see :func:`bind_ops`); the
-engine itself holds no op math.
+engine itself holds no op math. Calling an op is the hot path of the whole library, so the
+callables made by :func:`make_function` do the least they can: one NumPy call, one new tensor,
+and the graph record when one is needed. No plugin machinery runs per op.
 """
 
 from __future__ import annotations
@@ -22,6 +24,8 @@ if TYPE_CHECKING:
 
 ndarray = np.ndarray
 _new = object.__new__
+# NumPy dtype kinds a tensor may hold: bool, signed and unsigned int, float, complex.
+_NUMERIC_KINDS = "biufc"
 
 
 class Tensor:
@@ -33,13 +37,14 @@ class Tensor:
     ``zero_grad()`` on the optimizer or module (or set ``.grad = None``) between steps.
     """
 
-    __slots__ = ("data", "_requires_grad", "grad", "_op", "_inputs", "_params", "__weakref__")
+    __slots__ = ("__weakref__", "_inputs", "_op", "_params", "_requires_grad", "data", "grad")
     # NumPy's operators return NotImplemented for a type that sets this to None, so
     # ``array @ tensor`` reaches Tensor.__rmatmul__ instead of making an object array.
     __array_ufunc__ = None
 
     data: ndarray
     grad: Tensor | None
+    _requires_grad: bool
     _op: OpDef | None
     _inputs: tuple[Any, ...] | None
     _params: dict[str, Any] | None
@@ -47,11 +52,13 @@ class Tensor:
     def __init__(self, data: Any, requires_grad: bool = False, dtype: Any = None) -> None:
         if isinstance(data, Tensor):
             data = data.data
-        self.data = np.array(data, dtype=dtype)
-        if self.data.dtype == object:
+        array = np.array(data, dtype=dtype)
+        if array.dtype.kind not in _NUMERIC_KINDS:
             raise TypeError(
-                f"Tensor data must be numeric; got an object array from {type(data).__name__}"
+                f"Tensor data must be numeric (bool, int, float or complex); got dtype "
+                f"{array.dtype} from {type(data).__name__}"
             )
+        self.data = array
         self._requires_grad = False
         self.grad = None
         self._op = None
@@ -59,6 +66,20 @@ class Tensor:
         self._params = None
         if requires_grad:
             self.requires_grad = True
+
+    def __getattr__(self, name: str) -> Any:
+        """Tensor methods such as ``exp`` come from plugins: the first unknown attribute loads
+        them, then looks again.
+
+        Only present until plugins load: :func:`bind_ops` removes it from the class, because a
+        class with ``__getattr__`` makes every attribute read on every tensor slower.
+        """
+        from nanograd import plugins
+
+        if name.startswith("_") or plugins.is_loaded():
+            raise AttributeError(f"'Tensor' object has no attribute {name!r}")
+        plugins.load()
+        return getattr(self, name)
 
     # -- attributes -----------------------------------------------------------------------------
 
@@ -69,16 +90,16 @@ class Tensor:
 
     @requires_grad.setter
     def requires_grad(self, value: bool) -> None:
-        if value and not np.issubdtype(self.data.dtype, np.floating):
+        if value and self.data.dtype.kind != "f":
             raise TypeError(
                 f"only floating-point tensors can require grad; this tensor is "
                 f"{self.data.dtype}. Make it floating first, e.g. "
-                "ng.tensor(data, dtype=np.float64, requires_grad=True)"
+                "ng.tensor(data, dtype=np.float64, requires_grad=True) or t.double()"
             )
         if not value and self._op is not None:
             raise RuntimeError(
                 "requires_grad can only be switched off on a leaf tensor; use .detach() "
-                "for a copy outside the graph"
+                "for a tensor outside the graph"
             )
         self._requires_grad = bool(value)
 
@@ -122,8 +143,11 @@ class Tensor:
         return self.data.item()
 
     def numpy(self) -> ndarray:
-        """The underlying array (shared, not copied): refuses while the tensor requires grad
-        unless detached, because writing into it would silently corrupt gradients."""
+        """The underlying array, shared rather than copied.
+
+        Refused while the tensor requires grad, because writing into the array would silently
+        corrupt the gradients computed from it; ``t.detach().numpy()`` says you mean it.
+        """
         if self._requires_grad:
             raise RuntimeError(
                 "numpy() on a tensor that requires grad; use t.detach().numpy() "
@@ -135,9 +159,13 @@ class Tensor:
         return self.data.tolist()
 
     def __array__(self, dtype: Any = None, copy: bool | None = None) -> ndarray:
-        if copy:
-            return np.array(self.data, dtype=dtype, copy=True)
-        return self.data if dtype is None else self.data.astype(dtype, copy=False)
+        """``np.asarray(t)``: the data itself; ``copy`` and ``dtype`` as NumPy 2 defines them."""
+        data = self.data
+        if dtype is not None and np.dtype(dtype) != data.dtype:
+            if copy is False:
+                raise ValueError(f"cannot convert a {data.dtype} tensor to {dtype} without a copy")
+            return data.astype(dtype)
+        return data.copy() if copy else data
 
     def detach(self) -> Tensor:
         """A tensor sharing this one's data, outside any graph."""
@@ -171,10 +199,11 @@ class Tensor:
         return int(self.item())
 
     def __index__(self) -> int:
-        if not np.issubdtype(self.data.dtype, np.integer) or self.data.size != 1:
+        if self.data.dtype.kind not in "iu" or self.data.size != 1:
             raise TypeError("only one-element integer tensors can be used as an index")
         return int(self.data.item())
 
+    # ``__eq__`` is an op (elementwise ==), so identity hashing has to be asked for.
     __hash__ = object.__hash__
 
     def __repr__(self) -> str:
@@ -191,13 +220,14 @@ class Tensor:
     # -- autodiff -------------------------------------------------------------------------------
 
     def backward(
-        self, grad: Any = None, retain_graph: bool = False, create_graph: bool = False
+        self, grad: Any = None, retain_graph: bool | None = None, create_graph: bool = False
     ) -> None:
         """Accumulate d(self)/d(leaf), weighted by ``grad``, into every leaf's ``.grad``.
 
-        A non-scalar tensor needs ``grad`` of its own shape. The graph is freed afterwards
-        unless ``retain_graph=True``; ``create_graph=True`` records the backward pass itself so
-        the gradients can be differentiated again.
+        A tensor of more than one element needs ``grad`` of its own shape. The graph is freed
+        afterwards unless ``retain_graph`` (which defaults to ``create_graph``);
+        ``create_graph=True`` records the backward pass itself so the gradients can be
+        differentiated again.
         """
         from nanograd.autograd import backward
 
@@ -207,32 +237,29 @@ class Tensor:
 
     def reshape(self, *shape: Any) -> Tensor:
         """``t.reshape(2, 3)`` or ``t.reshape((2, 3))``."""
-        if len(shape) == 1 and not isinstance(shape[0], int):
-            shape = tuple(shape[0])
-        return _ops["reshape"].function(self, shape)
+        return _call("reshape", self, _as_tuple(shape))
 
     def view(self, *shape: Any) -> Tensor:
         return self.reshape(*shape)
 
     def transpose(self, *axes: Any) -> Tensor:
         """NumPy's ``transpose``: reverse the axes, or order them as given."""
-        if len(axes) == 1 and not isinstance(axes[0], int):
-            axes = tuple(axes[0]) if axes[0] is not None else ()
-        return _ops["transpose"].function(self, axes or None)
+        order = _as_tuple(axes) if axes and axes != (None,) else None
+        return _call("transpose", self, order or None)
 
     def permute(self, *axes: Any) -> Tensor:
         return self.transpose(*axes)
 
     @property
     def T(self) -> Tensor:
-        return _ops["transpose"].function(self, None)
+        return _call("transpose", self, None)
 
     @property
     def mT(self) -> Tensor:
         """Swap the last two axes: the matrix transpose of a batch."""
         axes = list(range(self.data.ndim))
         axes[-2], axes[-1] = axes[-1], axes[-2]
-        return _ops["transpose"].function(self, tuple(axes))
+        return _call("transpose", self, tuple(axes))
 
     def flatten(self) -> Tensor:
         return self.reshape(-1)
@@ -246,7 +273,61 @@ class Tensor:
     def astype(self, dtype: Any) -> Tensor:
         if np.dtype(dtype) == self.data.dtype:
             return self
-        return _ops["astype"].function(self, dtype)
+        return _call("astype", self, dtype)
+
+    if TYPE_CHECKING:  # bound from the registry at load time; declared here for type checkers
+
+        def __add__(self, other: Any) -> Tensor: ...
+        def __radd__(self, other: Any) -> Tensor: ...
+        def __sub__(self, other: Any) -> Tensor: ...
+        def __rsub__(self, other: Any) -> Tensor: ...
+        def __mul__(self, other: Any) -> Tensor: ...
+        def __rmul__(self, other: Any) -> Tensor: ...
+        def __truediv__(self, other: Any) -> Tensor: ...
+        def __rtruediv__(self, other: Any) -> Tensor: ...
+        def __pow__(self, other: Any) -> Tensor: ...
+        def __rpow__(self, other: Any) -> Tensor: ...
+        def __matmul__(self, other: Any) -> Tensor: ...
+        def __rmatmul__(self, other: Any) -> Tensor: ...
+        def __lt__(self, other: Any) -> Tensor: ...
+        def __le__(self, other: Any) -> Tensor: ...
+        def __gt__(self, other: Any) -> Tensor: ...
+        def __ge__(self, other: Any) -> Tensor: ...
+        def __eq__(self, other: Any) -> Tensor: ...  # type: ignore[override]
+        def __ne__(self, other: Any) -> Tensor: ...  # type: ignore[override]
+        def __neg__(self) -> Tensor: ...
+        def __abs__(self) -> Tensor: ...
+        def __getitem__(self, key: Any) -> Tensor: ...
+
+
+# The attributes the engine itself defines, which no op may take as its method name; the shape
+# helpers above are the exception: an op of that name may ask for the method and the helper,
+# which accepts more calling conventions, stays.
+SHAPE_HELPERS = frozenset(
+    {"reshape", "view", "transpose", "permute", "flatten", "astype", "float", "double", "T", "mT"}
+)
+ENGINE_ATTRIBUTES = frozenset(Tensor.__dict__) - SHAPE_HELPERS
+_lazy_getattr = Tensor.__dict__["__getattr__"]
+
+
+def _as_tuple(args: tuple[Any, ...]) -> tuple[Any, ...]:
+    """``f(2, 3)`` and ``f((2, 3))`` both give ``(2, 3)``."""
+    if len(args) == 1 and isinstance(args[0], (tuple, list)):
+        return tuple(args[0])
+    return args
+
+
+def _call(op_name: str, *args: Any) -> Tensor:
+    """Call a registered op from an engine helper, loading plugins first if needed."""
+    op = _ops.get(op_name)
+    if op is None:
+        from nanograd import plugins
+
+        op = plugins.registry().ops.get(op_name)
+        if op is None:
+            raise NotImplementedError(_missing_message(op_name, op_name))
+    result: Tensor = op.function(*args)
+    return result
 
 
 def _make(data: ndarray) -> Tensor:
@@ -266,83 +347,117 @@ def tensor(data: Any, requires_grad: bool = False, dtype: Any = None) -> Tensor:
     return Tensor(data, requires_grad=requires_grad, dtype=dtype)
 
 
-def as_tensor(value: Any) -> Tensor:
-    """``value`` if it is a tensor, otherwise a constant tensor around it (no copy)."""
+def as_tensor(value: Any, dtype: Any = None) -> Tensor:
+    """``value`` if it is a tensor of that dtype, otherwise a constant tensor around it.
+
+    Unlike :func:`tensor` this does not copy an ndarray of the right dtype: the tensor shares it.
+    """
     if isinstance(value, Tensor):
-        return value
-    arr = np.asarray(value)
-    if arr.dtype == object:
-        raise TypeError(f"cannot make a tensor from {type(value).__name__}")
+        if dtype is None or np.dtype(dtype) == value.data.dtype:
+            return value
+        value = value.data
+    arr = np.asarray(value, dtype=dtype)
+    if arr.dtype.kind not in _NUMERIC_KINDS:
+        raise TypeError(f"cannot make a tensor from {type(value).__name__} (dtype {arr.dtype})")
     return _make(arr)
 
 
 def _constant(value: Any) -> Any:
-    """Normalise a non-tensor operand: Python numbers stay as they are, so NumPy keeps the
-    tensor's dtype (``float32_tensor * 2.0`` stays float32); everything else becomes an array."""
+    """Normalise an operand that is not a tensor, which the graph records as a constant.
+
+    Python numbers stay as they are so that NumPy keeps the tensor's dtype
+    (``float32_tensor * 2.0`` stays float32); anything else becomes an ndarray, shared with the
+    caller rather than copied.
+    """
     if type(value) in (float, int, bool):
         return value
     arr = np.asarray(value)
-    if arr.dtype == object:
-        raise TypeError(f"cannot use {type(value).__name__} as a tensor operand")
+    if arr.dtype.kind not in _NUMERIC_KINDS:
+        raise TypeError(
+            f"cannot use {type(value).__name__} (dtype {arr.dtype}) as a tensor operand"
+        )
     return arr
 
 
 # -- binding ops to callables ---------------------------------------------------------------------
 
 _ops: dict[str, OpDef] = {}
+_FORWARD_ERRORS = (ValueError, TypeError, IndexError)
 
 
 def _params_from(op: OpDef, extra: tuple[Any, ...], params: dict[str, Any]) -> dict[str, Any]:
+    """Merge parameters passed positionally after the tensor inputs into the keyword ones."""
     names = op.param_names
     if len(extra) > len(names):
+        listed = ", ".join(names) or "none"
         raise TypeError(
-            f"{op.name}() takes {op.arity} tensor input(s) and parameters {names}; "
+            f"{op.name}() takes {op.arity} tensor input(s) and then the parameters ({listed}); "
             f"got {op.arity + len(extra)} positional arguments"
         )
-    bound = dict(zip(names, extra))
+    bound = dict(zip(names, extra, strict=False))  # trailing parameters keep defaults
     for key in params:
         if key in bound:
-            raise TypeError(f"{op.name}() got parameter {key!r} twice")
+            raise TypeError(f"{op.name}() got parameter {key!r} both by position and by keyword")
     bound.update(params)
     return bound
 
 
-def _forward_error(op: OpDef, args: Sequence[Any], exc: Exception) -> Exception:
-    shapes = ", ".join(
-        str(getattr(a, "shape", type(a).__name__)) for a in (args[0] if op.variadic else args)
-    )
-    return type(exc)(f"{op.name}: {exc} (input shapes: {shapes})") if isinstance(
-        exc, (ValueError, TypeError, IndexError)
-    ) else exc
+def _describe(value: Any) -> str:
+    if isinstance(value, (Tensor, ndarray)):
+        kind = "tensor" if isinstance(value, Tensor) else "array"
+        return f"{kind} {value.shape} {value.dtype}"
+    return type(value).__name__
+
+
+def _forward_error(
+    op: OpDef, inputs: Sequence[Any], params: dict[str, Any], exc: Exception
+) -> Exception:
+    """The error of an op's forward, retold with the op, its plugin and what it was given."""
+    given = ", ".join(_describe(x) for x in inputs)
+    message = f"{op.name} (plugin {op.plugin}) on inputs [{given}]"
+    if params:
+        message += " with " + ", ".join(f"{k}={v!r}" for k, v in params.items())
+    message += f": {exc}"
+    if isinstance(exc, TypeError) and op.param_names:
+        message += f" (its parameters: {', '.join(op.param_names)})"
+    try:
+        return type(exc)(message)
+    except Exception:  # an exception class whose constructor wants more than a message
+        return exc
+
+
+def _result(
+    out: Any, op: OpDef, inputs: tuple[Any, ...], params: dict[str, Any], record: bool
+) -> Tensor:
+    """Wrap an op's output; record the op, its inputs and params when a gradient will flow."""
+    if type(out) is not ndarray:
+        out = np.asarray(out)
+    t = _new(Tensor)
+    t.data = out
+    t.grad = None
+    # A gradient flows only into a floating-point result (``astype(int)`` ends the graph).
+    if record and out.dtype.kind == "f":
+        t._requires_grad = True
+        t._op = op
+        t._inputs = inputs
+        t._params = params
+    else:
+        t._requires_grad = False
+        t._op = None
+        t._inputs = None
+        t._params = None
+    return t
 
 
 def make_function(op: OpDef) -> Callable[..., Tensor]:
     """The callable behind ``ng.ops.<name>``: run the forward, record the graph if needed.
 
     Specialised by arity because this is the hot path: one Python call, the NumPy call, one
-    tensor, and nothing else. No plugin machinery is involved.
+    tensor, and nothing else. Operands that are not tensors are kept as constants.
     """
     forward = op.forward
     differentiable = op.differentiable
     mode = grad_mode
-
-    def wrap(out: Any, inputs: tuple[Any, ...], params: dict[str, Any], needs: bool) -> Tensor:
-        if type(out) is not ndarray:
-            out = np.asarray(out)
-        t = _new(Tensor)
-        t.data = out
-        t.grad = None
-        if needs and differentiable and mode.enabled:
-            t._requires_grad = True
-            t._op = op
-            t._inputs = inputs
-            t._params = params
-        else:
-            t._requires_grad = False
-            t._op = None
-            t._inputs = None
-            t._params = None
-        return t
 
     if op.variadic:
 
@@ -350,13 +465,14 @@ def make_function(op: OpDef) -> Callable[..., Tensor]:
             if extra:
                 params = _params_from(op, extra, params)
             inputs = tuple(x if isinstance(x, Tensor) else _constant(x) for x in tensors)
-            datas = [x.data if isinstance(x, Tensor) else x for x in inputs]
             try:
-                out = forward(datas, **params)
-            except (ValueError, TypeError, IndexError) as exc:
-                raise _forward_error(op, (inputs,), exc) from exc
-            needs = any(isinstance(x, Tensor) and x._requires_grad for x in inputs)
-            return wrap(out, inputs, params, needs)
+                out = forward([x.data if isinstance(x, Tensor) else x for x in inputs], **params)
+            except _FORWARD_ERRORS as exc:
+                raise _forward_error(op, inputs, params, exc) from exc
+            record = differentiable and mode.enabled
+            if record:
+                record = any(isinstance(x, Tensor) and x._requires_grad for x in inputs)
+            return _result(out, op, inputs, params, record)
 
         return variadic
 
@@ -369,9 +485,11 @@ def make_function(op: OpDef) -> Callable[..., Tensor]:
                 x = as_tensor(x)
             try:
                 out = forward(x.data, **params)
-            except (ValueError, TypeError, IndexError) as exc:
-                raise _forward_error(op, (x,), exc) from exc
-            return wrap(out, (x,), params, x._requires_grad)
+            except _FORWARD_ERRORS as exc:
+                raise _forward_error(op, (x,), params, exc) from exc
+            return _result(
+                out, op, (x,), params, x._requires_grad and differentiable and mode.enabled
+            )
 
         return unary
 
@@ -381,25 +499,27 @@ def make_function(op: OpDef) -> Callable[..., Tensor]:
             if extra:
                 params = _params_from(op, extra, params)
             if isinstance(a, Tensor):
-                needs = a._requires_grad
                 ad = a.data
-            else:
-                if not isinstance(b, Tensor):
-                    a = as_tensor(a)
-                    ad = a.data
+                needs = a._requires_grad
+                if isinstance(b, Tensor):
+                    bd = b.data
+                    needs = needs or b._requires_grad
                 else:
-                    ad = a = _constant(a)
-                needs = False
-            if isinstance(b, Tensor):
-                needs = needs or b._requires_grad
+                    bd = b = _constant(b)
+            elif isinstance(b, Tensor):
+                ad = a = _constant(a)
                 bd = b.data
-            else:
+                needs = b._requires_grad
+            else:  # neither is a tensor: the result is a constant tensor
+                a = as_tensor(a)
+                ad = a.data
                 bd = b = _constant(b)
+                needs = False
             try:
                 out = forward(ad, bd, **params)
-            except (ValueError, TypeError, IndexError) as exc:
-                raise _forward_error(op, (a, b), exc) from exc
-            return wrap(out, (a, b), params, needs)
+            except _FORWARD_ERRORS as exc:
+                raise _forward_error(op, (a, b), params, exc) from exc
+            return _result(out, op, (a, b), params, needs and differentiable and mode.enabled)
 
         return binary
 
@@ -414,13 +534,14 @@ def make_function(op: OpDef) -> Callable[..., Tensor]:
         inputs = tuple(x if isinstance(x, Tensor) else _constant(x) for x in args)
         if not any(isinstance(x, Tensor) for x in inputs):
             inputs = (as_tensor(inputs[0]), *inputs[1:])
-        datas = [x.data if isinstance(x, Tensor) else x for x in inputs]
         try:
-            out = forward(*datas, **params)
-        except (ValueError, TypeError, IndexError) as exc:
-            raise _forward_error(op, inputs, exc) from exc
-        needs = any(isinstance(x, Tensor) and x._requires_grad for x in inputs)
-        return wrap(out, inputs, params, needs)
+            out = forward(*[x.data if isinstance(x, Tensor) else x for x in inputs], **params)
+        except _FORWARD_ERRORS as exc:
+            raise _forward_error(op, inputs, params, exc) from exc
+        record = differentiable and mode.enabled
+        if record:
+            record = any(isinstance(x, Tensor) and x._requires_grad for x in inputs)
+        return _result(out, op, inputs, params, record)
 
     return nary
 
@@ -441,12 +562,17 @@ OPERATORS: dict[str, tuple[str, bool]] = {
 }  # fmt: skip
 
 
+def _missing_message(op_name: str, attr: str) -> str:
+    return (
+        f"Tensor.{attr} needs an op named {op_name!r}, and no loaded plugin registers one; "
+        "`python -m nanograd.plugins` lists what is loaded, and NANOGRAD_LOAD_PLUGINS may be "
+        "leaving a plugin out"
+    )
+
+
 def _missing(op_name: str, attr: str) -> Callable[..., Any]:
     def missing(*args: Any, **kwargs: Any) -> Any:
-        raise NotImplementedError(
-            f"Tensor.{attr} needs an op named {op_name!r}, and no loaded plugin registers one; "
-            "check `python -m nanograd.plugins` and NANOGRAD_LOAD_PLUGINS"
-        )
+        raise NotImplementedError(_missing_message(op_name, attr))
 
     return missing
 
@@ -458,38 +584,51 @@ def _reflected(func: Callable[..., Tensor]) -> Callable[..., Tensor]:
     return reflected
 
 
-def _lazy(attr: str) -> Callable[..., Any]:
-    """Placeholder for an operator until plugins load; loads them, then calls the real one."""
+def _lazy_operator(attr: str) -> Callable[..., Any]:
+    """Stand-in for an operator until plugins load: loads them, then calls the real one."""
 
     def lazy(self: Tensor, *args: Any, **kwargs: Any) -> Any:
         from nanograd import plugins
 
         plugins.load()
-        method = type(self).__dict__.get(attr)
-        if method is None or getattr(method, "_nanograd_lazy", False):
-            return _missing(OPERATORS.get(attr, (attr, False))[0], attr)(self, *args, **kwargs)
+        method = Tensor.__dict__[attr]
+        if method is lazy:  # loading did not bind it, e.g. it failed half-way
+            raise NotImplementedError(_missing_message(OPERATORS[attr][0], attr))
         return method(self, *args, **kwargs)
 
-    lazy._nanograd_lazy = True  # type: ignore[attr-defined]
     return lazy
 
-
-for _attr in OPERATORS:
-    setattr(Tensor, _attr, _lazy(_attr))
 
 _bound_methods: set[str] = set()
 
 
-def bind_ops(registry: Registry) -> None:
-    """Bind every registered op: its function, its Tensor method and the operators it backs."""
+def unbind_ops() -> None:
+    """Undo :func:`bind_ops`: operators and methods load plugins again on first use."""
+    from nanograd import ops as ops_module
+
+    for name in _ops:
+        ops_module.__dict__.pop(name, None)
     _ops.clear()
-    _ops.update(registry.ops)
     for name in _bound_methods:
-        if hasattr(Tensor, name):
+        if name in Tensor.__dict__:
             delattr(Tensor, name)
     _bound_methods.clear()
+    for attr in OPERATORS:
+        setattr(Tensor, attr, _lazy_operator(attr))
+    Tensor.__getattr__ = _lazy_getattr  # type: ignore[method-assign]
+
+
+def bind_ops(registry: Registry) -> None:
+    """Bind every registered op: its function, its Tensor method and the operators it backs."""
+    from nanograd import ops as ops_module
+
+    unbind_ops()
+    _ops.update(registry.ops)
     for op in registry.ops.values():
         op.function = make_function(op)
+        ops_module.__dict__[op.name] = op.function
+        # The registry has already refused method names the engine defines, except the shape
+        # helpers, which keep their own definition.
         if op.method is not None and op.method not in Tensor.__dict__:
             setattr(Tensor, op.method, op.function)
             _bound_methods.add(op.method)
@@ -501,16 +640,7 @@ def bind_ops(registry: Registry) -> None:
             setattr(Tensor, attr, _reflected(found.function))
         else:
             setattr(Tensor, attr, found.function)
+    del Tensor.__getattr__  # every method is bound now; see Tensor.__getattr__
 
 
-def _getattr(self: Tensor, name: str) -> Any:
-    """Tensor methods come from plugins: the first unknown attribute loads them once."""
-    from nanograd import plugins
-
-    if not name.startswith("_") and not plugins.is_loaded():
-        plugins.load()
-        return getattr(self, name)
-    raise AttributeError(f"'Tensor' object has no attribute {name!r}")
-
-
-Tensor.__getattr__ = _getattr  # type: ignore[attr-defined]
+unbind_ops()

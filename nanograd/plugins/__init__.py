@@ -1,16 +1,20 @@
 """Loading plugins: entry points of group ``nanograd``, then modules named by the user.
 
 Plugins load once, on first use or on :func:`load`. Order: nanograd's own entry points, then
-third-party entry points (``NANOGRAD_LOAD_PLUGINS``, a comma list, restricts which; empty loads
-none), then the modules in ``NANOGRAD_PLUGINS`` and those given with ``-p``. Every failure names
-the plugin at fault.
+third-party entry points (``NANOGRAD_LOAD_PLUGINS``, a comma list of entry-point or distribution
+names, restricts which; set but empty, it loads none), then the modules in ``NANOGRAD_PLUGINS``
+(a comma list) and those given to ``load(modules=...)`` or ``-p`` on a command line.
+
+Every failure is a :class:`~nanograd.registry.PluginError` that names the plugin at fault, and a
+failed load changes nothing: the plugins loaded before it stay loaded, and no half-filled
+registry is left behind.
 """
 
 from __future__ import annotations
 
 import importlib
 import os
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from importlib import metadata
 from types import ModuleType
@@ -20,17 +24,23 @@ import pluggy
 
 from nanograd import hookspecs
 from nanograd.registry import PluginError, Registry
-from nanograd.tensor import bind_ops
+from nanograd.tensor import bind_ops, unbind_ops
 
 ENTRY_POINT_GROUP = "nanograd"
 LOAD_ENV = "NANOGRAD_LOAD_PLUGINS"
 MODULES_ENV = "NANOGRAD_PLUGINS"
 
-# The registration hooks and the registry method that makes each one's callback.
-_REGISTRATION_HOOKS: tuple[tuple[str, str], ...] = (
-    ("nanograd_register_ops", "op_registrar"),
-    ("nanograd_register_losses", "loss_registrar"),
-    ("nanograd_register_optimizers", "optimizer_registrar"),
+# Where a plugin came from, as `python -m nanograd.plugins` shows it.
+FROM_ENTRY_POINT = "entry point"
+FROM_ENV = MODULES_ENV
+FROM_ARGUMENT = "-p"
+
+# The registration hooks, the registry method that makes each one's callback, and the
+# PluginInfo list that records what was registered.
+_REGISTRATION_HOOKS: tuple[tuple[str, str, str], ...] = (
+    ("nanograd_register_ops", "op_registrar", "ops"),
+    ("nanograd_register_losses", "loss_registrar", "losses"),
+    ("nanograd_register_optimizers", "optimizer_registrar", "optimizers"),
 )
 
 
@@ -48,11 +58,11 @@ class PluginInfo:
     optimizers: list[str] = field(default_factory=list)
 
 
+@dataclass
 class _State:
-    def __init__(self) -> None:
-        self.manager: pluggy.PluginManager | None = None
-        self.registry = Registry()
-        self.plugins: dict[str, PluginInfo] = {}
+    manager: pluggy.PluginManager | None = None
+    registry: Registry = field(default_factory=Registry)
+    plugins: dict[str, PluginInfo] = field(default_factory=dict)
 
 
 _state = _State()
@@ -72,7 +82,8 @@ def manager() -> pluggy.PluginManager:
 
 def registry() -> Registry:
     """The registry of every op, loss and optimizer, loading plugins first if needed."""
-    load()
+    if _state.manager is None:
+        load()
     return _state.registry
 
 
@@ -82,22 +93,149 @@ def plugins() -> list[PluginInfo]:
     return list(_state.plugins.values())
 
 
+def load(modules: Sequence[str] = ()) -> Registry:
+    """Load plugins once; later calls only add the ``modules`` not loaded yet.
+
+    Returns the registry. Raises :class:`PluginError`, naming the plugin, if one cannot be
+    imported, implements a hook nanograd does not define, raises in a hook or registers
+    something invalid; the state from before the call is then kept.
+    """
+    if _state.manager is None:
+        state = _State(pluggy.PluginManager("nanograd"))
+        assert state.manager is not None
+        state.manager.add_hookspecs(hookspecs)
+        _add_entry_points(state)
+        _add_modules(state, _split(os.environ.get(MODULES_ENV, "")), FROM_ENV)
+        _add_modules(state, modules, FROM_ARGUMENT)
+        _check_hooks(state.manager)
+        _fill_registry(state, list(state.plugins))
+        _commit(state)
+        return state.registry
+    wanted = [m for m in modules if m not in _state.plugins]
+    if wanted:
+        _load_more(wanted)
+    return _state.registry
+
+
+def reset() -> None:
+    """Forget every loaded plugin and unbind their ops; the next use loads afresh.
+
+    For tests and command-line tools: ``reset()`` then ``load(modules=[...])`` gives a process
+    whose ops come only from the plugins that load then.
+    """
+    global _state
+    _state = _State()
+    unbind_ops()
+
+
+def _commit(state: _State) -> None:
+    """Make a fully loaded state the current one and bind its ops."""
+    global _state
+    bind_ops(state.registry)
+    _state = state
+
+
+def _load_more(modules: Sequence[str]) -> None:
+    """Add modules to loaded plugins, all or nothing."""
+    pm = _state.manager
+    assert pm is not None
+    state = _State(pm, _state.registry.copy(), dict(_state.plugins))
+    added: list[str] = []
+    try:
+        added = _add_modules(state, modules, FROM_ARGUMENT)
+        _check_hooks(pm)
+        _fill_registry(state, added)
+    except BaseException:
+        for name in added:
+            pm.unregister(name=name)
+        raise
+    _commit(state)
+
+
 def _split(value: str) -> list[str]:
     return [part.strip() for part in value.split(",") if part.strip()]
 
 
-def _entry_points() -> list[metadata.EntryPoint]:
-    found = list(metadata.entry_points(group=ENTRY_POINT_GROUP))
-    # nanograd's own plugins first, then third parties, each in a stable order.
-    return sorted(found, key=lambda ep: (_dist_name(ep) != "nanograd", ep.name))
-
-
 def _dist_name(ep: metadata.EntryPoint) -> str | None:
-    dist = getattr(ep, "dist", None)
-    return None if dist is None else dist.metadata["Name"]
+    dist = ep.dist
+    return None if dist is None else str(dist.metadata["Name"])
+
+
+def _add_entry_points(state: _State) -> None:
+    """Register the entry points of group ``nanograd``: nanograd's own first, then the rest."""
+    pm = state.manager
+    assert pm is not None
+    found = list(metadata.entry_points(group=ENTRY_POINT_GROUP))
+    found.sort(key=lambda ep: (_dist_name(ep) != "nanograd", ep.name))
+    allowed = os.environ.get(LOAD_ENV)
+    allow = None if allowed is None else set(_split(allowed))
+    if allow is not None:
+        known = {ep.name for ep in found} | {d for d in map(_dist_name, found) if d}
+        unknown = sorted(allow - known)
+        if unknown:
+            raise PluginError(
+                f"{LOAD_ENV} names {', '.join(map(repr, unknown))}, which no installed "
+                f"entry point of group {ENTRY_POINT_GROUP!r} provides; installed: "
+                f"{', '.join(sorted(known)) or 'none'}"
+            )
+    for ep in found:
+        dist = _dist_name(ep)
+        if allow is not None and ep.name not in allow and dist not in allow:
+            continue
+        if ep.name in state.plugins:
+            continue
+        try:
+            plugin = ep.load()
+        except Exception as exc:
+            raise PluginError(
+                f"plugin {ep.name!r} (distribution {dist or 'unknown'}) failed to import "
+                f"{ep.value!r}: {type(exc).__name__}: {exc}. Fix or uninstall it, or leave it "
+                f"out with {LOAD_ENV}"
+            ) from exc
+        _register(pm, plugin, ep.name)
+        version = ep.dist.version if ep.dist is not None else None
+        state.plugins[ep.name] = PluginInfo(ep.name, ep.value, dist, version, FROM_ENTRY_POINT)
+
+
+def _add_modules(state: _State, names: Sequence[str], source: str) -> list[str]:
+    """Import and register plugin modules by name; return the names newly registered."""
+    pm = state.manager
+    assert pm is not None
+    added: list[str] = []
+    try:
+        for name in names:
+            if name in state.plugins:
+                continue
+            try:
+                module = importlib.import_module(name)
+            except Exception as exc:
+                where = f" (named in {MODULES_ENV})" if source == FROM_ENV else ""
+                raise PluginError(
+                    f"plugin module {name!r}{where} could not be imported: "
+                    f"{type(exc).__name__}: {exc}"
+                ) from exc
+            if pm.is_registered(module):  # already loaded under another name: nothing to add
+                continue
+            _register(pm, module, name)
+            added.append(name)
+            dist, version = _module_distribution(module)
+            state.plugins[name] = PluginInfo(name, name, dist, version, source)
+    except BaseException:
+        for name in added:
+            pm.unregister(name=name)
+        raise
+    return added
+
+
+def _register(pm: pluggy.PluginManager, plugin: Any, name: str) -> None:
+    try:
+        pm.register(plugin, name=name)
+    except pluggy.PluginValidationError as exc:  # e.g. a hook argument the spec does not have
+        raise PluginError(f"plugin {name!r} has an invalid hook implementation: {exc}") from exc
 
 
 def _module_distribution(module: ModuleType) -> tuple[str | None, str | None]:
+    """The installed distribution that provides ``module``, and its version, if any."""
     top = module.__name__.split(".")[0]
     names = metadata.packages_distributions().get(top, [])
     if not names:
@@ -108,116 +246,51 @@ def _module_distribution(module: ModuleType) -> tuple[str | None, str | None]:
         return names[0], None
 
 
-def load(modules: Sequence[str] = ()) -> Registry:
-    """Load plugins once; later calls only add modules not loaded yet. Returns the registry."""
-    if _state.manager is None:
-        _load_all(modules)
-    else:
-        new = [m for m in modules if m not in _state.plugins]
-        if new:
-            _register_modules(_state.manager, new, "-p")
-            _fill_registry(_state.manager, new)
-    return _state.registry
-
-
-def _load_all(modules: Sequence[str]) -> None:
-    pm = pluggy.PluginManager("nanograd")
-    pm.add_hookspecs(hookspecs)
-    found: dict[str, PluginInfo] = {}
-    allowed = os.environ.get(LOAD_ENV)
-    allow = None if allowed is None else set(_split(allowed))
-    for ep in _entry_points():
-        dist = _dist_name(ep)
-        if allow is not None and ep.name not in allow and dist not in allow:
-            continue
-        if pm.has_plugin(ep.name):
-            continue
-        try:
-            plugin = ep.load()
-        except Exception as exc:
-            raise PluginError(
-                f"plugin {ep.name!r} (distribution {dist or 'unknown'}) failed to import "
-                f"{ep.value!r}: {type(exc).__name__}: {exc}. Uninstall it, or leave it out with "
-                f"{LOAD_ENV}"
-            ) from exc
-        pm.register(plugin, name=ep.name)
-        version = ep.dist.version if getattr(ep, "dist", None) is not None else None
-        found[ep.name] = PluginInfo(ep.name, ep.value, dist, version, "entry point")
-    _state.plugins = found
-    named = [*_split(os.environ.get(MODULES_ENV, "")), *modules]
-    _register_modules(pm, named, "module")
+def _check_hooks(pm: pluggy.PluginManager) -> None:
+    """Fail loudly on a hook implementation nanograd has no spec for (a misspelled name)."""
     try:
         pm.check_pending()
     except pluggy.PluginValidationError as exc:
+        name = pm.get_name(exc.plugin) or repr(exc.plugin)
         raise PluginError(
-            f"plugin {exc.plugin!r} implements a hook nanograd does not define: {exc}. "
-            "Hook names start with nanograd_; see nanograd/hookspecs.py"
+            f"plugin {name!r} implements a hook nanograd does not define: {exc}. Hook names "
+            "are listed in nanograd/hookspecs.py (nanograd_register_ops, ...)"
         ) from exc
-    _state.registry = Registry()
-    _fill_registry(pm, list(_state.plugins))
-    _state.manager = pm
 
 
-def _register_modules(pm: pluggy.PluginManager, names: Iterable[str], source: str) -> None:
-    for name in names:
-        if pm.has_plugin(name):
-            continue
-        try:
-            module = importlib.import_module(name)
-        except Exception as exc:
-            raise PluginError(
-                f"plugin module {name!r} could not be imported: {type(exc).__name__}: {exc}"
-            ) from exc
-        try:
-            pm.register(module, name=name)
-        except ValueError as exc:  # the same module object under another name
-            raise PluginError(f"plugin module {name!r} is already loaded: {exc}") from exc
-        dist, version = _module_distribution(module)
-        _state.plugins[name] = PluginInfo(name, name, dist, version, source)
-        if _state.manager is not None:
-            try:
-                pm.check_pending()
-            except pluggy.PluginValidationError as exc:
-                raise PluginError(
-                    f"plugin {name!r} implements a hook nanograd does not define: {exc}"
-                ) from exc
+def _fill_registry(state: _State, plugin_names: Sequence[str]) -> None:
+    """Call each plugin's registration hooks, in load order, with callbacks that name it.
+
+    The hook implementations are called directly rather than through ``pm.hook`` so that each
+    plugin gets a ``register`` callback bound to its own name.
+    """
+    pm = state.manager
+    assert pm is not None
+    reg = state.registry
+    for plugin_name in plugin_names:
+        info = state.plugins[plugin_name]
+        for hook_name, registrar_name, kind in _REGISTRATION_HOOKS:
+            for impl in getattr(pm.hook, hook_name).get_hookimpls():
+                if impl.plugin_name != plugin_name:
+                    continue
+                registrar: Callable[[str], Callable[..., Any]] = getattr(reg, registrar_name)
+                register = _recording(registrar(plugin_name), getattr(info, kind))
+                try:
+                    impl.function(**{arg: register for arg in impl.argnames})
+                except PluginError:
+                    raise
+                except Exception as exc:
+                    raise PluginError(
+                        f"plugin {plugin_name!r} raised in {hook_name}: {type(exc).__name__}: {exc}"
+                    ) from exc
 
 
-def _fill_registry(pm: pluggy.PluginManager, plugin_names: Sequence[str]) -> None:
-    """Call each plugin's registration hooks, in load order, with callbacks that name it."""
-    wanted = set(plugin_names)
-    reg = _state.registry
-    for hook_name, registrar_name in _REGISTRATION_HOOKS:
-        registrar: Callable[[str], Callable[..., Any]] = getattr(reg, registrar_name)
-        hook = getattr(pm.hook, hook_name)
-        impls = [impl for impl in hook.get_hookimpls() if impl.plugin_name in wanted]
-        order = {name: i for i, name in enumerate(_state.plugins)}
-        for impl in sorted(impls, key=lambda impl: order.get(impl.plugin_name, 0)):
-            register = registrar(impl.plugin_name)
-            info = _state.plugins[impl.plugin_name]
-            kind = hook_name.rsplit("_", 1)[1]
-            collected: list[str] = getattr(info, kind)
+def _recording(register: Callable[..., Any], into: list[str]) -> Callable[..., Any]:
+    """``register``, also noting each registered name in the plugin's PluginInfo."""
 
-            def recording(*args: Any, _register: Any = register, _into: Any = collected,
-                          **kwargs: Any) -> Any:
-                item = _register(*args, **kwargs)
-                _into.append(item.name)
-                return item
+    def recording(*args: Any, **kwargs: Any) -> Any:
+        item = register(*args, **kwargs)
+        into.append(item.name)
+        return item
 
-            try:
-                impl.function(**{name: recording for name in impl.argnames})
-            except PluginError:
-                raise
-            except Exception as exc:
-                raise PluginError(
-                    f"plugin {impl.plugin_name!r} raised in {hook_name}: "
-                    f"{type(exc).__name__}: {exc}"
-                ) from exc
-    bind_ops(reg)
-
-
-def reset() -> None:
-    """Forget every loaded plugin; the next use loads afresh (for tests and the CLI)."""
-    _state.manager = None
-    _state.registry = Registry()
-    _state.plugins = {}
+    return recording

@@ -1,0 +1,95 @@
+"""``python -m nanograd.plugins``: what is installed, and what each plugin registered.
+
+    python -m nanograd.plugins [-p MODULE]... [--json]
+
+Prints one block per loaded plugin: its name, distribution and version, where it came from
+(entry point, NANOGRAD_PLUGINS or -p) and the ops, losses and optimizers it registered. With
+``--json``, the same as a list of objects. A plugin that fails to load is reported in one
+paragraph, without a traceback, and the exit status is 2.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+import textwrap
+from collections.abc import Sequence
+from dataclasses import asdict
+
+from nanograd import plugins
+from nanograd.registry import PluginError
+
+WIDTH = 100
+_KINDS = ("ops", "losses", "optimizers")
+
+
+def _table(infos: Sequence[plugins.PluginInfo]) -> str:
+    """The human-readable listing: a header row per plugin, its registrations wrapped below."""
+    if not infos:
+        return (
+            "no plugins loaded (NANOGRAD_LOAD_PLUGINS may be empty; "
+            "add modules with -p or NANOGRAD_PLUGINS)"
+        )
+    columns = ("plugin", "distribution", "version", "source")
+    rows = [
+        (info.name, info.distribution or "-", info.version or "-", info.source) for info in infos
+    ]
+    widths = [max(len(row[i]) for row in [columns, *rows]) for i in range(len(columns))]
+
+    def line(cells: Sequence[str]) -> str:
+        return "  ".join(
+            cell.ljust(width) for cell, width in zip(cells, widths, strict=True)
+        ).rstrip()
+
+    label_width = max(len(f"{kind} (000)") for kind in _KINDS) + 2
+    out = [line(columns), line(["-" * w for w in widths])]
+    for info, row in zip(infos, rows, strict=True):
+        out.append(line(row))
+        for kind in _KINDS:
+            names: list[str] = getattr(info, kind)
+            label = f"  {kind} ({len(names)})".ljust(label_width + 2)
+            body = ", ".join(names) if names else "-"
+            out.append(
+                textwrap.fill(
+                    body,
+                    width=WIDTH,
+                    initial_indent=label,
+                    subsequent_indent=" " * len(label),
+                    break_on_hyphens=False,
+                )
+            )
+    return "\n".join(out)
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(
+        prog="python -m nanograd.plugins",
+        description="List the loaded nanograd plugins and what each registered.",
+    )
+    parser.add_argument(
+        "-p",
+        dest="modules",
+        action="append",
+        default=[],
+        metavar="MODULE",
+        help="also load this plugin module (repeatable)",
+    )
+    parser.add_argument("--json", action="store_true", help="print JSON for machines")
+    args = parser.parse_args(argv)
+    try:
+        plugins.load(modules=args.modules)
+    except PluginError as exc:
+        message = " ".join(str(exc).split())
+        print(textwrap.fill(f"error: {message}", width=WIDTH), file=sys.stderr)
+        return 2
+    infos = plugins.plugins()
+    if args.json:
+        print(json.dumps([asdict(info) for info in infos], indent=2))
+    else:
+        print(_table(infos))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
