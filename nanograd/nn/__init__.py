@@ -1,0 +1,55 @@
+"""Neural-network building blocks: ``Module`` and the layers built on it.
+
+Everything here derives its gradients from registered ops; no layer has backward code.
+"""
+
+from __future__ import annotations
+
+from nanograd.nn import init, utils
+from nanograd.nn.activations import (
+    ACTIVATIONS,
+    GELU,
+    Identity,
+    LeakyReLU,
+    LogSoftmax,
+    OpActivation,
+    ReLU,
+    Sigmoid,
+    Softmax,
+    Softplus,
+    Tanh,
+    resolve,
+)
+from nanograd.nn.containers import ModuleList, Sequential
+from nanograd.nn.layers import Dropout, Embedding, Flatten, LayerNorm, Linear
+from nanograd.nn.mlp import MLP
+from nanograd.nn.module import IncompatibleKeys, Module, Parameter, StateDictError
+
+__all__ = [
+    "Module",
+    "Parameter",
+    "StateDictError",
+    "IncompatibleKeys",
+    "Linear",
+    "MLP",
+    "Sequential",
+    "ModuleList",
+    "Dropout",
+    "LayerNorm",
+    "Embedding",
+    "Flatten",
+    "Identity",
+    "ReLU",
+    "LeakyReLU",
+    "Tanh",
+    "Sigmoid",
+    "GELU",
+    "Softplus",
+    "Softmax",
+    "LogSoftmax",
+    "OpActivation",
+    "ACTIVATIONS",
+    "resolve",
+    "init",
+    "utils",
+]

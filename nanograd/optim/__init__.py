@@ -1,0 +1,77 @@
+"""Optimizers: the :class:`Optimizer` base here, the algorithms from plugins.
+
+``ng.optim.SGD``, ``ng.optim.Adam``, ... are the classes the plugins registered, found by class
+name; ``ng.optim.create("adam", params, lr=1e-3)`` builds any registered optimizer by its
+registered name, a third-party plugin's included. Schedules are in
+:mod:`nanograd.optim.lr_scheduler`.
+"""
+
+from __future__ import annotations
+
+import difflib
+from typing import Any
+
+from nanograd.optim import checks, lr_scheduler
+from nanograd.optim.optimizer import Optimizer, ParamsT
+
+
+def _registered() -> dict[str, Any]:
+    from nanograd import plugins
+
+    return plugins.registry().optimizers
+
+
+def available() -> list[str]:
+    """The registered optimizer names, sorted."""
+    return sorted(_registered())
+
+
+def get(name: str) -> type[Optimizer]:
+    """The optimizer class registered as ``name`` (an error with suggestions if none is)."""
+    table = _registered()
+    found = table.get(name)
+    if found is None:
+        lowered = {key.lower(): key for key in table}
+        key = lowered.get(str(name).lower())
+        found = table.get(key) if key is not None else None
+    if found is None:
+        close = difflib.get_close_matches(str(name).lower(), list(table), n=3)
+        hint = f"; did you mean {', '.join(close)}?" if close else ""
+        raise ValueError(
+            f"no optimizer named {name!r} is registered{hint} Registered: "
+            f"{', '.join(sorted(table)) or 'none'} (`python -m nanograd.plugins` lists plugins)"
+        )
+    cls: type[Optimizer] = found.cls
+    return cls
+
+
+def create(name: str, params: ParamsT, **kwargs: Any) -> Optimizer:
+    """Build the optimizer registered as ``name``: ``create("sgd", model.parameters(), lr=0.1)``.
+
+    Keyword arguments are its hyper-parameters; a misspelled one is an error naming the
+    optimizer and what it accepts.
+    """
+    cls = get(name)
+    checks.keywords(f"optimizer {name!r} ({cls.__name__})", cls, kwargs)
+    return cls(params, **kwargs)
+
+
+def __getattr__(name: str) -> Any:
+    # ng.optim.Adam: the registered class whose class name this is.
+    if name.startswith("_") or not name[:1].isupper():
+        raise AttributeError(f"module 'nanograd.optim' has no attribute {name!r}")
+    classes = {getattr(d.cls, "__name__", ""): d.cls for d in _registered().values()}
+    cls = classes.get(name)
+    if cls is None:
+        close = difflib.get_close_matches(name, list(classes), n=3)
+        hint = f"; did you mean {', '.join(close)}?" if close else ""
+        raise AttributeError(f"no registered optimizer class is named {name!r}{hint}")
+    return cls
+
+
+def __dir__() -> list[str]:
+    classes = [getattr(d.cls, "__name__", "") for d in _registered().values()]
+    return sorted({*globals(), *classes})
+
+
+__all__ = ["Optimizer", "available", "checks", "create", "get", "lr_scheduler"]
