@@ -10,9 +10,31 @@ from collections.abc import Callable
 from typing import Any
 
 import nanograd as ng
-from nanograd_std import arithmetic, linalg, losses, optimizers, reductions, shape, unary
+from nanograd_std import (
+    activations,
+    arithmetic,
+    comparison,
+    indexing,
+    linalg,
+    losses,
+    optimizers,
+    reductions,
+    selection,
+    shape,
+    unary,
+)
 
-_OP_MODULES = (arithmetic, unary, reductions, linalg, shape)
+_OP_MODULES = (
+    arithmetic,
+    comparison,
+    unary,
+    activations,
+    reductions,
+    linalg,
+    shape,
+    indexing,
+    selection,
+)
 
 
 @ng.hookimpl

@@ -1,0 +1,181 @@
+"""Activation functions, with PyTorch's defaults: sigmoid, relu, leaky_relu, gelu, softplus,
+softmax and log_softmax.
+
+sigmoid, softplus, softmax and log_softmax are fused (one op with its own gradient rather than a
+composition) because that is what keeps them finite for large inputs.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable
+from typing import Any
+
+import numpy as np
+
+import nanograd as ng
+from nanograd import domain
+from nanograd_std.unary import erf
+
+Register = Callable[..., Any]
+
+_SQRT1_2 = 1.0 / math.sqrt(2.0)
+_INV_SQRT_2PI = 1.0 / math.sqrt(2.0 * math.pi)
+_TANH_K = math.sqrt(2.0 / math.pi)  # the constants of gelu's tanh approximation
+_TANH_C = 0.044715
+
+
+# -- sigmoid, relu, leaky_relu --------------------------------------------------------------------
+
+
+def _sigmoid(x: np.ndarray) -> np.ndarray:
+    # 1 / (1 + exp(-x)) is accurate in relative terms for every x. exp(-x) overflows (and warns)
+    # for x below -88 in float32 and -709 in float64, where sigmoid is under the smallest normal
+    # number anyway, so clamping the exponent there changes nothing a user can see.
+    if x.dtype == np.float16:  # its clamp would be 11, which is visible: work in float32
+        return _sigmoid(x.astype(np.float32)).astype(np.float16)
+    return 1 / (1 + np.exp(np.minimum(-x, 88 if x.dtype == np.float32 else 709)))
+
+
+def _leaky_relu(x: np.ndarray, negative_slope: float = 0.01) -> np.ndarray:
+    return np.where(x > 0, x, x * negative_slope)
+
+
+def _leaky_relu_grad(g: Any, out: Any, x: Any, negative_slope: float = 0.01) -> Any:
+    return ng.ops.where(x > 0, g, g * negative_slope)
+
+
+# -- gelu -----------------------------------------------------------------------------------------
+
+
+def _gelu(x: np.ndarray, approximate: str = "none") -> np.ndarray:
+    if approximate == "none":  # x * Phi(x), Phi the standard normal CDF
+        return 0.5 * x * (1 + erf(x * _SQRT1_2))
+    if approximate == "tanh":
+        return 0.5 * x * (1 + np.tanh(_TANH_K * (x + _TANH_C * x * x * x)))
+    raise ValueError(f"approximate must be 'none' or 'tanh', got {approximate!r}")
+
+
+def _gelu_grad(g: Any, out: Any, x: Any, approximate: str = "none") -> Any:
+    if approximate == "tanh":
+        t = ng.ops.tanh((x + _TANH_C * x * x * x) * _TANH_K)
+        dt = (1 - t * t) * (1 + 3 * _TANH_C * x * x) * _TANH_K
+        return g * (0.5 * (1 + t) + 0.5 * x * dt)
+    cdf = 0.5 * (1 + ng.ops.erf(x * _SQRT1_2))
+    pdf = ng.ops.exp(-0.5 * x * x) * _INV_SQRT_2PI
+    return g * (cdf + x * pdf)
+
+
+# -- softplus -------------------------------------------------------------------------------------
+
+
+def _softplus(x: np.ndarray, beta: float = 1.0, threshold: float = 20.0) -> np.ndarray:
+    bx = x * beta
+    return np.where(bx > threshold, x, np.logaddexp(0, bx) / beta)
+
+
+def _softplus_grad(g: Any, out: Any, x: Any, beta: float = 1.0, threshold: float = 20.0) -> Any:
+    bx = x * beta
+    return ng.ops.where(bx > threshold, g, g * ng.ops.sigmoid(bx))
+
+
+# -- softmax, log_softmax -------------------------------------------------------------------------
+
+
+def _softmax(x: np.ndarray, axis: Any = -1) -> np.ndarray:
+    e = np.exp(x - np.max(x, axis=axis, keepdims=True))
+    return e / np.sum(e, axis=axis, keepdims=True)
+
+
+def _softmax_grad(g: Any, out: Any, x: Any, axis: Any = -1) -> Any:
+    gy = g * out
+    return gy - out * gy.sum(axis=axis, keepdims=True)
+
+
+def _log_softmax(x: np.ndarray, axis: Any = -1) -> np.ndarray:
+    shifted = x - np.max(x, axis=axis, keepdims=True)
+    return shifted - np.log(np.sum(np.exp(shifted), axis=axis, keepdims=True))
+
+
+def _log_softmax_grad(g: Any, out: Any, x: Any, axis: Any = -1) -> Any:
+    return g - ng.ops.exp(out) * g.sum(axis=axis, keepdims=True)
+
+
+def register_ops(register: Register) -> None:
+    register(
+        "sigmoid",
+        _sigmoid,
+        lambda g, out, x: g * out * (1 - out),
+        domain=domain.elementwise(-6.0, 6.0),
+        method=True,
+        doc="1 / (1 + exp(-x)), accurate for large |x|.",
+    )
+    register(
+        "relu",
+        lambda x: np.maximum(x, 0),
+        lambda g, out, x: g * (out > 0),
+        domain=domain.elementwise(avoid=(0.0,)),
+        method=True,
+        kink="relu'(0) = 0, as PyTorch",
+        doc="max(x, 0).",
+    )
+    register(
+        "leaky_relu",
+        _leaky_relu,
+        _leaky_relu_grad,
+        domain=domain.elementwise(avoid=(0.0,)),
+        method=True,
+        kink="the gradient at 0 is negative_slope, as PyTorch",
+        doc="x where x > 0, else negative_slope * x (PyTorch's default slope 0.01).",
+    )
+    register(
+        "gelu",
+        _gelu,
+        _gelu_grad,
+        domain=domain.elementwise(-4.0, 4.0),
+        method=True,
+        doc="x * Phi(x) with Phi the standard normal CDF (exact, through erf); "
+        "approximate='tanh' gives PyTorch's tanh approximation.",
+    )
+    register(
+        "softplus",
+        _softplus,
+        _softplus_grad,
+        domain=domain.elementwise(-6.0, 6.0),
+        method=True,
+        kink="above beta * x > threshold the op is x itself, with gradient 1, as PyTorch",
+        doc="log(1 + exp(beta * x)) / beta, and x itself where beta * x > threshold "
+        "(PyTorch's beta=1, threshold=20).",
+    )
+    register(
+        "softmax",
+        _softmax,
+        _softmax_grad,
+        domain=domain.custom(_softmax_cases),
+        method=True,
+        doc="exp(x) / sum(exp(x)) along axis, shifted by the max so any finite x is safe.",
+    )
+    register(
+        "log_softmax",
+        _log_softmax,
+        _log_softmax_grad,
+        domain=domain.custom(_softmax_cases),
+        method=True,
+        doc="x - logsumexp(x) along axis: finite for logits of any finite size.",
+    )
+
+
+def _softmax_cases(arrays: Any) -> Any:
+    """A tensor of one to three dimensions and an axis of it (or None, for all of it)."""
+    from hypothesis import strategies as st
+    from hypothesis.extra import numpy as hnp
+
+    from nanograd.domain import Case
+
+    def case(shape: tuple[int, ...]) -> Any:
+        axes = st.one_of(st.none(), st.integers(-len(shape), len(shape) - 1))
+        return st.tuples(arrays(shape, -5.0, 5.0), axes).map(
+            lambda xa: Case((xa[0],), {"axis": xa[1]})
+        )
+
+    return hnp.array_shapes(min_dims=1, max_dims=3, max_side=4).flatmap(case)

@@ -1,0 +1,84 @@
+"""Choosing between values: ``where`` and ``clip``.
+
+Their gradients route ``g`` to whichever value was chosen; the condition of ``where`` and the
+bounds of ``clip`` are constants, not differentiated.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+import numpy as np
+
+import nanograd as ng
+from nanograd import domain
+
+Register = Callable[..., Any]
+
+
+def _where(condition: Any, x: Any, y: Any) -> np.ndarray:
+    return np.where(condition, x, y)
+
+
+def _where_grad_x(g: Any, out: Any, condition: Any, x: Any, y: Any) -> Any:
+    return ng.ops.where(condition, g, 0)
+
+
+def _where_grad_y(g: Any, out: Any, condition: Any, x: Any, y: Any) -> Any:
+    return ng.ops.where(condition, 0, g)
+
+
+def _bound(value: Any) -> Any:
+    return value.data if isinstance(value, ng.Tensor) else value
+
+
+def _clip(a: np.ndarray, a_min: Any = None, a_max: Any = None) -> np.ndarray:
+    out = np.clip(a, _bound(a_min), _bound(a_max))
+    # The bounds never widen the dtype: a float32 tensor clipped by float64 bounds stays float32.
+    return out.astype(a.dtype, copy=False) if a.dtype.kind == "f" else out
+
+
+def _clip_grad(g: Any, out: Any, a: Any, a_min: Any = None, a_max: Any = None) -> Any:
+    # Where clip left a alone, out == a exactly: that is where the gradient passes (bounds
+    # included, as PyTorch's clamp).
+    return g * ng.ops.equal(out, a)
+
+
+def register_ops(register: Register) -> None:
+    register(
+        "where",
+        _where,
+        (None, _where_grad_x, _where_grad_y),
+        domain=domain.custom(_where_cases),
+        doc="x where condition holds, else y, broadcasting all three (np.where). The condition "
+        "is not differentiated.",
+    )
+    register(
+        "clip",
+        _clip,
+        _clip_grad,
+        domain=domain.elementwise(avoid=(-1.0, 1.0), a_min=-1.0, a_max=1.0),
+        method=True,
+        kink="at a bound (a == a_min or a == a_max) the gradient passes, 1, as PyTorch's clamp",
+        doc="a limited to [a_min, a_max] (either may be None), as np.clip. The bounds are "
+        "constants: no gradient flows to them.",
+    )
+
+
+def _where_cases(arrays: Any) -> Any:
+    """A boolean condition and two values, all three of mutually broadcastable shapes."""
+    from hypothesis import strategies as st
+    from hypothesis.extra import numpy as hnp
+
+    from nanograd.domain import Case
+
+    shapes = hnp.mutually_broadcastable_shapes(num_shapes=3, max_dims=3, max_side=3)
+
+    def case(drawn: Any) -> Any:
+        c, x, y = drawn.input_shapes
+        return st.tuples(hnp.arrays(np.bool_, c), arrays(x), arrays(y)).map(
+            lambda cxy: Case(cxy, {})
+        )
+
+    return shapes.flatmap(case)
