@@ -1,0 +1,48 @@
+"""Every registered loss as a function: ``ng.losses.cross_entropy(logits, labels)``.
+
+Losses come from plugins (``nanograd_register_losses``); this namespace reaches each one by its
+registered name, a third-party plugin's included, loading plugins on first use.
+"""
+
+from __future__ import annotations
+
+import difflib
+from typing import Any
+
+
+def _table() -> dict[str, Any]:
+    from nanograd import plugins
+
+    return plugins.registry().losses
+
+
+def available() -> list[str]:
+    """The registered loss names, sorted."""
+    return sorted(_table())
+
+
+def get(name: str) -> Any:
+    """The loss function registered as ``name``; an error with suggestions if none is."""
+    table = _table()
+    loss = table.get(name)
+    if loss is None:
+        close = difflib.get_close_matches(str(name), list(table), n=3)
+        hint = f"; did you mean {', '.join(close)}?" if close else ""
+        raise ValueError(
+            f"no loss named {name!r} is registered{hint} Registered: "
+            f"{', '.join(sorted(table)) or 'none'} (`python -m nanograd.plugins` lists plugins)"
+        )
+    return loss.function
+
+
+def __getattr__(name: str) -> Any:
+    if name.startswith("__"):
+        raise AttributeError(name)
+    try:
+        return get(name)
+    except ValueError as exc:
+        raise AttributeError(str(exc)) from None
+
+
+def __dir__() -> list[str]:
+    return sorted({*globals(), *_table()})
