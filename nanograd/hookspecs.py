@@ -8,7 +8,7 @@ than a NumPy op on a small array.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from typing import Any
 
 import pluggy
@@ -46,24 +46,44 @@ def nanograd_register_optimizers(register: Callable[..., Any]) -> None:
     """
 
 
-# -- experiment runner lifecycle: coarse events only ------------------------------------------------
+# -- experiment runner lifecycle: coarse events only -----------------------------------------------
+#
+# ``python -m nanograd.run`` calls these around training; its own progress bar, metrics writer
+# and plotter are plugins on them (nanograd/run/lifecycle/). ``run`` is a ``nanograd.run.Run``:
+# ``run.config``, ``run.folder`` (a ``RunFolder``, ``.path`` its directory), ``run.model``,
+# ``run.optimizer``, ``run.history`` (one metrics dict per finished epoch), ``run.epoch`` (the
+# last finished epoch) and ``run.console`` (``print`` to show a line and log it). Nothing is
+# called per batch.
 
 
 @hookspec
 def nanograd_run_start(run: Any) -> None:
-    """A run is about to train: ``run`` holds its config, folder, model and optimizer."""
+    """Training is about to begin (or resume after ``run.epoch``); the run folder exists."""
+
+
+@hookspec(firstresult=True)
+def nanograd_epoch_start(run: Any, epoch: int, batches: Iterable[Any]) -> Iterable[Any] | None:
+    """Epoch ``epoch`` (counted from 1) is about to start over ``batches``.
+
+    Return an iterable yielding the same items to wrap the batch loop (the progress bar wraps it
+    in a bar over batches), or None. The first non-None result is used.
+    """
 
 
 @hookspec
 def nanograd_epoch_end(run: Any, epoch: int, metrics: dict[str, float]) -> None:
-    """An epoch finished; ``metrics`` holds its train/validation loss, metrics and lr."""
+    """Epoch ``epoch`` finished: ``metrics`` holds ``epoch``, ``train_loss``, ``val_loss`` (with
+    a validation set), ``train_<name>``/``val_<name>`` for each of the experiment's metrics,
+    ``lr`` and ``seconds``. A plugin may add entries; they are written to metrics.csv."""
 
 
 @hookspec
 def nanograd_run_end(run: Any, status: str, metrics: dict[str, float]) -> None:
-    """A run ended with ``status`` completed, failed or interrupted; last epoch's metrics."""
+    """The run ended with ``status`` (``completed``, ``failed`` or ``interrupted``); ``metrics``
+    are the last finished epoch's (empty if none finished). The model holds that epoch's
+    weights. Called before summary.json is written, so files written here are listed in it."""
 
 
 @hookspec
 def nanograd_run_exception(run: Any, exception: BaseException) -> None:
-    """Training raised ``exception`` (KeyboardInterrupt included) before ``run_end``."""
+    """Training raised ``exception`` (``KeyboardInterrupt`` included); ``run_end`` follows."""

@@ -1,0 +1,186 @@
+"""Snapshots of training at the end of an epoch, and the files they become.
+
+At the end of every epoch the loop takes a :class:`Snapshot` in memory: copies of the model's
+parameters, the optimizer's and schedule's state, the random generators' states, the epoch
+counter, the history and the early-stopping bookkeeping. Whatever stops the run (completion,
+Ctrl-C, a failure), the last snapshot is what is written, so the run folder always holds a
+consistent state from the last finished epoch. ``checkpoint.npz`` + ``checkpoint.json`` hold
+everything ``--resume`` needs (no pickle); ``model.npz`` and ``best.npz`` hold model weights
+alone, loadable with ``ng.load`` and ``model.load_state_dict``.
+"""
+
+from __future__ import annotations
+
+import io
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from nanograd.run.state import atomic_write_bytes, load_state, save_state
+from nanograd.tensor import Tensor
+
+CHECKPOINT = "checkpoint"
+
+
+def copy_tree(value: Any) -> Any:
+    """A deep copy of a state tree: arrays and tensors copied, containers rebuilt."""
+    if isinstance(value, Tensor):
+        return Tensor(np.array(value.data, copy=True))
+    if isinstance(value, np.ndarray):
+        return np.array(value, copy=True)
+    if isinstance(value, dict):
+        return {k: copy_tree(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [copy_tree(v) for v in value]
+    if isinstance(value, tuple):
+        return tuple(copy_tree(v) for v in value)
+    return value
+
+
+def model_state(model: Any) -> dict[str, np.ndarray]:
+    """Copies of the model's weights by name (``state_dict()``, else parameters in order)."""
+    if hasattr(model, "state_dict"):
+        items = model.state_dict().items()
+    else:
+        items = ((f"param{i}", p) for i, p in enumerate(model.parameters()))
+    return {name: np.array(value, copy=True) for name, value in items}
+
+
+def load_model_state(model: Any, state: dict[str, np.ndarray]) -> None:
+    """Put weights from :func:`model_state` back into ``model``."""
+    if hasattr(model, "load_state_dict"):
+        model.load_state_dict({k: np.array(v, copy=True) for k, v in state.items()})
+        return
+    for i, p in enumerate(model.parameters()):
+        p.data[...] = state[f"param{i}"]
+
+
+def save_weights(state: dict[str, np.ndarray], path: Path) -> None:
+    """Write model weights as ``.npz``: with ``ng.save`` when the library has it."""
+    try:
+        from nanograd.serialization import save
+    except ImportError:
+        buffer = io.BytesIO()
+        np.savez(buffer, **state)  # type: ignore[arg-type]
+        atomic_write_bytes(path, buffer.getvalue())
+        return
+    save(state, path)
+
+
+def load_weights(path: Path) -> dict[str, np.ndarray] | None:
+    """Weights written by :func:`save_weights`, or None if there is no such file."""
+    if not path.exists():
+        return None
+    try:
+        from nanograd.serialization import load
+    except ImportError:
+        with np.load(path, allow_pickle=False) as weights:
+            return {name: np.array(weights[name]) for name in weights.files}
+    return {name: np.asarray(value) for name, value in load(path).items()}
+
+
+def _optional_state(obj: Any) -> Any:
+    return None if obj is None or not hasattr(obj, "state_dict") else copy_tree(obj.state_dict())
+
+
+@dataclass
+class Snapshot:
+    """Everything needed to continue training after ``epoch`` exactly as if never stopped."""
+
+    epoch: int
+    model: dict[str, np.ndarray]
+    optimizer: Any
+    schedule: Any
+    rngs: dict[str, Any]
+    history: list[dict[str, float]]
+    best_value: float | None = None
+    best_epoch: int | None = None
+    bad_epochs: int = 0
+    extra: dict[str, Any] = field(default_factory=dict)
+
+    @classmethod
+    def take(
+        cls,
+        epoch: int,
+        model: Any,
+        optimizer: Any,
+        schedule: Any,
+        rngs: dict[str, np.random.Generator],
+        history: list[dict[str, float]],
+        best_value: float | None,
+        best_epoch: int | None,
+        bad_epochs: int,
+    ) -> Snapshot:
+        return cls(
+            epoch=epoch,
+            model=model_state(model),
+            optimizer=_optional_state(optimizer),
+            schedule=_optional_state(schedule),
+            rngs={name: copy_tree(g.bit_generator.state) for name, g in rngs.items()},
+            history=[dict(row) for row in history],
+            best_value=best_value,
+            best_epoch=best_epoch,
+            bad_epochs=bad_epochs,
+        )
+
+    def restore(
+        self, model: Any, optimizer: Any, schedule: Any, rngs: dict[str, np.random.Generator]
+    ) -> None:
+        """Put this snapshot's state into freshly built components."""
+        load_model_state(model, self.model)
+        if self.optimizer is not None:
+            optimizer.load_state_dict(copy_tree(self.optimizer))
+        if self.schedule is not None and schedule is not None:
+            schedule.load_state_dict(copy_tree(self.schedule))
+        for name, state in self.rngs.items():
+            if name in rngs:
+                rngs[name].bit_generator.state = copy_tree(state)
+
+    def save(self, folder: Path) -> None:
+        save_state(
+            {
+                "epoch": self.epoch,
+                "model": self.model,
+                "optimizer": self.optimizer,
+                "schedule": self.schedule,
+                "rngs": self.rngs,
+                "history": self.history,
+                "best_value": self.best_value,
+                "best_epoch": self.best_epoch,
+                "bad_epochs": self.bad_epochs,
+            },
+            folder / CHECKPOINT,
+        )
+
+    @classmethod
+    def load(cls, folder: Path) -> Snapshot:
+        state = load_state(folder / CHECKPOINT)
+        return cls(**state)
+
+
+@dataclass
+class Checkpoints:
+    """What the loop has finished, kept in memory: the last epoch's snapshot and best weights."""
+
+    last: Snapshot | None = None
+    best_model: dict[str, np.ndarray] | None = None
+
+    def write(self, folder: Path) -> list[str]:
+        """Write the checkpoint and weights; returns the file names written.
+
+        ``model.npz`` is the last finished epoch's weights; ``best.npz`` the best epoch's by the
+        monitored metric; ``checkpoint.*`` the state ``--resume`` continues from.
+        """
+        if self.last is None:
+            return []
+        written = []
+        save_weights(self.last.model, folder / "model.npz")
+        written.append("model.npz")
+        if self.best_model is not None:
+            save_weights(self.best_model, folder / "best.npz")
+            written.append("best.npz")
+        self.last.save(folder)
+        written += [f"{CHECKPOINT}.npz", f"{CHECKPOINT}.json"]
+        return written

@@ -1,0 +1,175 @@
+"""``python -m nanograd.run``: the command line.
+
+Parses the arguments, runs the experiment, and turns every user mistake into one paragraph on
+standard error and exit code 2; ``--traceback`` shows the Python traceback as well.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+import traceback
+from collections.abc import Sequence
+from pathlib import Path
+
+from nanograd.run.config import RUNNER_OPTIONS, format_config, parse_overrides
+from nanograd.run.console import Console
+from nanograd.run.errors import ExperimentError
+from nanograd.run.runner import EXIT_INTERRUPTED, EXIT_USAGE, Options, execute
+
+DESCRIPTION = """\
+Train the experiment in FILE and write a run folder <out>/<experiment>/<timestamp>-<id>/ with
+config.json, metrics.csv, summary.json, log.txt, model.npz, best.npz, checkpoint.npz/.json and
+PNG plots.
+
+Override config keys with key=value; values are Python literals (lr=0.01, hidden=[32, 32],
+schedule=None) and a bare word is a string (optimizer=sgd). A dict key's entries can be set one
+by one: optimizer_options.momentum=0.9. --print-config lists every key of an experiment."""
+
+
+def _epilog() -> str:
+    width = max(len(k) for k in RUNNER_OPTIONS)
+    lines = [
+        "config keys every experiment has (an experiment may change the defaults and "
+        "add keys of its own):"
+    ]
+    for key, opt in RUNNER_OPTIONS.items():
+        lines.append(f"  {key:<{width}}  {opt.default!r:<10} {opt.help}")
+    lines += [
+        "",
+        "examples:",
+        "  python -m nanograd.run experiments/linreg.py",
+        "  python -m nanograd.run experiments/moons.py optimizer=sgd lr=0.1 epochs=50",
+        "  python -m nanograd.run experiments/digits.py --print-config",
+        "  python -m nanograd.run --resume runs/digits/20250101-120000-1a2b3c",
+        "",
+        "exit status: 0 completed, 1 failed while training, 2 a mistake in the command, "
+        "experiment file or config, 130 interrupted. The experiment file contract is in "
+        "docs/experiments.md.",
+    ]
+    return "\n".join(lines)
+
+
+def parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(
+        prog="python -m nanograd.run",
+        description=DESCRIPTION,
+        epilog=_epilog(),
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    p.add_argument(
+        "file",
+        nargs="?",
+        type=Path,
+        metavar="FILE",
+        help="the experiment file, e.g. experiments/linreg.py",
+    )
+    p.add_argument("overrides", nargs="*", metavar="key=value", help="config overrides")
+    p.add_argument(
+        "--out",
+        type=Path,
+        default=Path("runs"),
+        metavar="DIR",
+        help="where run folders go (default: runs/)",
+    )
+    p.add_argument(
+        "--seed",
+        type=int,
+        default=None,
+        metavar="N",
+        help="random seed (default: a random one, recorded in config.json)",
+    )
+    p.add_argument(
+        "-p",
+        "--plugin",
+        dest="plugins",
+        action="append",
+        default=[],
+        metavar="MODULE",
+        help="also load this plugin module (repeatable)",
+    )
+    p.add_argument(
+        "--quiet",
+        "-q",
+        action="store_true",
+        help="print nothing but errors (log.txt still gets everything)",
+    )
+    p.add_argument("--no-plots", dest="plots", action="store_false", help="skip the PNG plots")
+    p.add_argument(
+        "--resume",
+        type=Path,
+        default=None,
+        metavar="RUN_DIR",
+        help="continue an interrupted run in its folder, to the same result",
+    )
+    p.add_argument(
+        "--max-epochs",
+        type=int,
+        default=None,
+        metavar="N",
+        help="train at most N epochs (a smoke run); recorded in config.json",
+    )
+    p.add_argument("--print-config", action="store_true", help="print the resolved config and exit")
+    p.add_argument("--traceback", action="store_true", help="show the Python traceback of an error")
+    return p
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run the command line; returns the exit status."""
+    os.environ.setdefault("MPLBACKEND", "Agg")  # plots never need a display
+    args_list = list(sys.argv[1:] if argv is None else argv)
+    args = parser().parse_intermixed_args(args_list)
+    console = Console(quiet=args.quiet)
+    try:
+        if args.max_epochs is not None and args.max_epochs < 1:
+            raise ExperimentError(f"--max-epochs must be at least 1, got {args.max_epochs}")
+        if args.file is None and args.resume is None:
+            raise ExperimentError(
+                "give an experiment file (e.g. python -m nanograd.run experiments/linreg.py) "
+                "or --resume RUN_DIR"
+            )
+        options = Options(
+            experiment=args.file,
+            overrides=parse_overrides(args.overrides),
+            out=args.out,
+            seed=args.seed,
+            plugins=args.plugins,
+            quiet=args.quiet,
+            plots=args.plots,
+            max_epochs=args.max_epochs,
+            resume=args.resume,
+            traceback=args.traceback,
+            argv=args_list,
+        )
+        if args.print_config:
+            return _print_config(options)
+        return execute(options, console)
+    except ExperimentError as exc:
+        console.error(f"error: {exc}")
+        if args.traceback:
+            traceback.print_exception(exc, file=sys.stderr)
+        return EXIT_USAGE
+    except KeyboardInterrupt:
+        console.error("interrupted before training started; no run folder was written")
+        return EXIT_INTERRUPTED
+
+
+def _print_config(options: Options) -> int:
+    from nanograd import plugins
+    from nanograd.run import experiment
+    from nanograd.run.config import apply_overrides
+
+    if options.experiment is None:
+        raise ExperimentError("--print-config needs an experiment file")
+    plugins.load(options.plugins)
+    exp = experiment.load(options.experiment)
+    config = apply_overrides(exp.config, options.overrides)
+    if options.max_epochs is not None:
+        config["epochs"] = min(config["epochs"], options.max_epochs)
+    print(
+        f"# {exp.path}"
+        + (f" with {len(options.overrides)} override(s)" if options.overrides else "")
+    )
+    print(format_config(config))
+    return 0

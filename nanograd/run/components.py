@@ -1,0 +1,84 @@
+"""The optimizer, learning-rate schedule and loss a config names, looked up by registered name.
+
+Losses and optimizers come from the plugin registry, so one from a third-party plugin is used by
+naming it in the config, with no code change. An unknown name is a config error with a
+did-you-mean suggestion drawn from what is actually registered.
+"""
+
+from __future__ import annotations
+
+import functools
+import importlib
+from collections.abc import Callable, Mapping, Sequence
+from typing import Any
+
+from nanograd import plugins
+from nanograd.run.errors import ConfigError, did_you_mean
+
+SCHEDULES = ("step", "exponential", "cosine", "warmup", "plateau")
+
+
+def _registered(kind: str, name: str, table: Mapping[str, Any], where: str) -> Any:
+    item = table.get(name)
+    if item is None:
+        known = ", ".join(sorted(table)) or "none"
+        raise ConfigError(
+            f"{where}: no {kind} named {name!r} is registered{did_you_mean(name, table)} "
+            f"(registered: {known}; `python -m nanograd.plugins` shows which plugin gives each)"
+        )
+    return item
+
+
+def make_loss(config: Mapping[str, Any], where: str) -> Callable[[Any, Any], Any]:
+    """``loss(output, target)`` for ``config["loss"]`` with ``config["loss_options"]``."""
+    loss = _registered("loss", config["loss"], plugins.registry().losses, where)
+    options = dict(config["loss_options"])
+    return functools.partial(loss.function, **options) if options else loss.function
+
+
+def make_optimizer(params: Sequence[Any], config: Mapping[str, Any], where: str) -> Any:
+    """The optimizer ``config["optimizer"]`` over ``params`` with ``lr`` and its options."""
+    opt = _registered("optimizer", config["optimizer"], plugins.registry().optimizers, where)
+    options = dict(config["optimizer_options"])
+    try:
+        return opt.cls(list(params), lr=config["lr"], **options)
+    except (TypeError, ValueError) as exc:
+        raise ConfigError(
+            f"{where}: optimizer {config['optimizer']!r} (plugin {opt.plugin!r}) rejected "
+            f"lr={config['lr']!r} and optimizer_options={options!r}: {exc}"
+        ) from exc
+
+
+def make_schedule(optimizer: Any, config: Mapping[str, Any], where: str) -> Any:
+    """The schedule ``config["schedule"]`` stepping ``optimizer`` once per epoch, or None."""
+    name = config["schedule"]
+    if name is None:
+        return None
+    if name not in SCHEDULES:
+        raise ConfigError(
+            f"{where}: unknown schedule {name!r}{did_you_mean(name, SCHEDULES)} "
+            f"(choose from {', '.join(SCHEDULES)} or None)"
+        )
+    lr_scheduler = importlib.import_module("nanograd.optim.lr_scheduler")
+    options = {**schedule_defaults(name, config), **config["schedule_options"]}
+    try:
+        return lr_scheduler.create(name, optimizer, **options)
+    except (TypeError, ValueError) as exc:
+        raise ConfigError(
+            f"{where}: schedule {name!r} rejected schedule_options={options!r}: {exc}"
+        ) from exc
+
+
+def schedule_defaults(name: str, config: Mapping[str, Any]) -> dict[str, Any]:
+    """Arguments a schedule needs that follow from the run: cosine anneals over all epochs."""
+    if name == "cosine":
+        return {"T_max": config["epochs"]}
+    return {}
+
+
+def current_lr(optimizer: Any) -> float:
+    """The first parameter group's learning rate (what the epoch trained with)."""
+    groups = getattr(optimizer, "param_groups", None)
+    if groups:
+        return float(groups[0]["lr"])
+    return float(getattr(optimizer, "lr", float("nan")))

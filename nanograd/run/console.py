@@ -1,0 +1,71 @@
+"""What a run prints, and its copy in the run folder's ``log.txt``.
+
+Lines go to standard output through ``tqdm.write``, so they appear above a live progress bar
+instead of breaking it. Lines printed before the run folder exists are kept and written to
+``log.txt`` once it does. ``--quiet`` silences the terminal, not the log.
+"""
+
+from __future__ import annotations
+
+import sys
+import time
+from pathlib import Path
+from typing import IO
+
+from tqdm import tqdm
+
+
+class Console:
+    """Print to the terminal (unless quiet) and to ``log.txt`` (once attached)."""
+
+    def __init__(self, quiet: bool = False, stream: IO[str] | None = None) -> None:
+        self.quiet = quiet
+        self.stream = stream if stream is not None else sys.stdout
+        self._pending: list[str] = []
+        self._log: IO[str] | None = None
+
+    @property
+    def interactive(self) -> bool:
+        """True when output goes to a terminal and is not silenced: progress bars may show."""
+        if self.quiet:
+            return False
+        isatty = getattr(sys.stderr, "isatty", None)
+        return bool(isatty and isatty())
+
+    def attach(self, log_path: Path) -> None:
+        """Start mirroring into ``log_path`` (appending), beginning with what was held back."""
+        self._log = log_path.open("a", encoding="utf-8")
+        for line in self._pending:
+            self._log.write(line + "\n")
+        self._pending.clear()
+        self._log.flush()
+
+    def close(self) -> None:
+        if self._log is not None:
+            self._log.close()
+            self._log = None
+
+    def print(self, message: str = "") -> None:
+        """Show ``message`` and log it."""
+        if not self.quiet:
+            tqdm.write(message, file=self.stream)
+        self.log(message)
+
+    def log(self, message: str) -> None:
+        """Log ``message`` without showing it (e.g. epoch lines while a bar shows them live)."""
+        for line in message.splitlines() or [""]:
+            if self._log is None:
+                self._pending.append(line)
+            else:
+                self._log.write(line + "\n")
+        if self._log is not None:
+            self._log.flush()
+
+    def error(self, message: str) -> None:
+        """Show ``message`` on standard error, even when quiet, and log it."""
+        print(message, file=sys.stderr, flush=True)
+        self.log(message)
+
+    @staticmethod
+    def stamp() -> str:
+        return time.strftime("%Y-%m-%d %H:%M:%S")

@@ -1,0 +1,159 @@
+"""Loading an experiment file and calling its functions with errors that name the file.
+
+An experiment is a plain Python module: a ``config`` dict of defaults, ``data(config, rng)`` and
+``model(config, rng)``, and optionally ``metrics(output, target)``, ``evaluate(run)`` and
+``plots(run)``. Nothing is subclassed or registered. Every way such a file can be wrong (a syntax
+error, a missing function, a function with the wrong parameters, an exception inside it) becomes
+an :class:`~nanograd.run.errors.ExperimentError` that says which file, which function and what
+would be valid.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import inspect
+import sys
+import traceback
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from types import ModuleType
+from typing import Any
+
+from nanograd.run.config import check_config
+from nanograd.run.errors import ExperimentError
+
+# Each function an experiment may define, the parameters it is called with, and whether needed.
+FUNCTIONS: dict[str, tuple[tuple[str, ...], bool]] = {
+    "data": (("config", "rng"), True),
+    "model": (("config", "rng"), True),
+    "metrics": (("output", "target"), False),
+    "evaluate": (("run",), False),
+    "plots": (("run",), False),
+}
+
+CONTRACT = (
+    "an experiment file defines config = {...}, data(config, rng) and model(config, rng), "
+    "and may define metrics(output, target), evaluate(run) and plots(run); "
+    "see docs/experiments.md"
+)
+
+
+@dataclass
+class Experiment:
+    """A loaded experiment file: its name (the file's stem), path, module and checked config."""
+
+    name: str
+    path: Path
+    module: ModuleType
+    config: dict[str, Any]
+
+    def has(self, function: str) -> bool:
+        return callable(getattr(self.module, function, None))
+
+    def call(self, function: str, *args: Any) -> Any:
+        """Call one of the file's functions; an exception inside it names the file and line."""
+        func: Callable[..., Any] = getattr(self.module, function)
+        try:
+            return func(*args)
+        except ExperimentError:
+            raise
+        except Exception as exc:
+            raise ExperimentError(
+                f"{self.path}: {function}() raised {type(exc).__name__}: {exc}"
+                f"{where_in(exc, self.path)}"
+            ) from exc
+
+
+def where_in(exc: BaseException, path: Path) -> str:
+    """``" (at line 12, in model)"``: the deepest frame of ``exc`` inside ``path``, if any."""
+    target = str(path.resolve())
+    found = ""
+    for frame in traceback.extract_tb(exc.__traceback__):
+        if str(Path(frame.filename).resolve()) == target:
+            found = f" (at line {frame.lineno}, in {frame.name})"
+    return found
+
+
+def load(path: str | Path, name: str | None = None) -> Experiment:
+    """Import the experiment file at ``path`` and check it keeps the contract.
+
+    The experiment's ``name`` is the file's stem unless given (a resumed run keeps its name).
+    """
+    file = Path(path)
+    if not file.exists():
+        raise ExperimentError(f"{file}: no such experiment file")
+    if file.is_dir() or file.suffix != ".py":
+        raise ExperimentError(f"{file}: an experiment is a Python file ending in .py")
+    module = _import(file)
+    config = getattr(module, "config", None)
+    if config is None:
+        raise ExperimentError(f"{file}: no `config` dict; {CONTRACT}")
+    if not isinstance(config, dict):
+        raise ExperimentError(
+            f"{file}: `config` must be a dict of default settings, got {type(config).__name__}"
+        )
+    for function, (params, required) in FUNCTIONS.items():
+        func = getattr(module, function, None)
+        if func is None:
+            if required:
+                raise ExperimentError(f"{file}: no {function}() function; {CONTRACT}")
+            continue
+        _check_signature(file, function, func, params)
+    return Experiment(name or file.stem, file, module, check_config(config, str(file)))
+
+
+def _import(file: Path) -> ModuleType:
+    name = f"nanograd_experiment_{file.stem}"
+    spec = importlib.util.spec_from_file_location(name, file)
+    if spec is None or spec.loader is None:
+        raise ExperimentError(f"{file}: cannot be imported as a Python module")
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[name] = module  # dataclasses and pickle-free introspection look modules up here
+    try:
+        spec.loader.exec_module(module)
+    except SyntaxError as exc:
+        sys.modules.pop(name, None)
+        text = (exc.text or "").strip()
+        shown = f": {text}" if text else ""
+        raise ExperimentError(f"{file}, line {exc.lineno}: syntax error: {exc.msg}{shown}") from exc
+    except ImportError as exc:
+        sys.modules.pop(name, None)
+        raise ExperimentError(
+            f"{file}: importing it failed: {type(exc).__name__}: {exc}{where_in(exc, file)}"
+        ) from exc
+    except Exception as exc:
+        sys.modules.pop(name, None)
+        raise ExperimentError(
+            f"{file}: importing it raised {type(exc).__name__}: {exc}{where_in(exc, file)}"
+        ) from exc
+    return module
+
+
+def require(module: str, install: str, needed_by: str = "this experiment") -> ModuleType:
+    """Import an optional dependency, or fail with an error that says how to install it.
+
+    ``load_digits = require("sklearn.datasets", "pip install 'nanograd[digits]'").load_digits``
+    """
+    try:
+        return importlib.import_module(module)
+    except ImportError as exc:
+        raise ExperimentError(
+            f"{needed_by} needs {module.split('.')[0]!r}, which is not installed "
+            f"({type(exc).__name__}: {exc}); install it with: {install}"
+        ) from exc
+
+
+def _check_signature(file: Path, name: str, func: Any, params: tuple[str, ...]) -> None:
+    if not callable(func):
+        raise ExperimentError(f"{file}: `{name}` must be a function, got {type(func).__name__}")
+    try:
+        signature = inspect.signature(func)
+    except (TypeError, ValueError):
+        return
+    try:
+        signature.bind(*params)
+    except TypeError:
+        raise ExperimentError(
+            f"{file}: {name}{signature} cannot be called as {name}({', '.join(params)}); {CONTRACT}"
+        ) from None

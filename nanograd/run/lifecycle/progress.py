@@ -1,0 +1,100 @@
+"""The progress bar: one tqdm bar over epochs with live metrics, and plain lines otherwise.
+
+On a terminal: a bar over epochs whose postfix shows the latest losses and metrics, and, for an
+epoch that takes more than half a second, an inner bar over its batches that is erased when the
+epoch ends. When output is not a terminal (a log file, CI) or ``--quiet``, no bar is drawn; a
+plain line per epoch (about ten per run) is printed instead, unless quiet. Either way the lines
+go to log.txt.
+"""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Iterable
+from typing import Any
+
+from tqdm import tqdm
+
+from nanograd.hookspecs import hookimpl
+
+INNER_BAR_DELAY = 0.5  # seconds an epoch must run before its batch bar appears
+LINES_PER_RUN = 10
+
+
+def format_metrics(metrics: dict[str, float], skip: tuple[str, ...] = ("epoch",)) -> str:
+    """``train_loss 0.1234  val_loss 0.2345  lr 0.01``: every entry but ``skip``."""
+    parts = [
+        f"{key} {value:.4g}"
+        for key, value in metrics.items()
+        if key not in skip and key != "seconds"
+    ]
+    if "seconds" in metrics and "seconds" not in skip:
+        parts.append(f"({metrics['seconds']:.2f}s)")
+    return "  ".join(parts)
+
+
+def should_print(epoch: int, first: int, epochs: int) -> bool:
+    """Print the first epoch of the session, the last, and about ten in between."""
+    every = max(1, epochs // LINES_PER_RUN)
+    return epoch in (first, epochs) or epoch % every == 0
+
+
+class ProgressBar:
+    """Bars on a terminal, plain epoch lines otherwise."""
+
+    def __init__(self) -> None:
+        self.bar: Any = None
+        self.first = 1
+
+    @hookimpl
+    def nanograd_run_start(self, run: Any) -> None:
+        self.first = run.epoch + 1
+        if run.console.interactive:
+            self.bar = tqdm(
+                total=run.config["epochs"],
+                initial=run.epoch,
+                desc=run.name,
+                unit="epoch",
+                dynamic_ncols=True,
+                file=sys.stderr,
+            )
+
+    @hookimpl
+    def nanograd_epoch_start(
+        self, run: Any, epoch: int, batches: Iterable[Any]
+    ) -> Iterable[Any] | None:
+        if self.bar is None:
+            return None
+        from nanograd.run.data import batch_count
+
+        total = batch_count(len(run.data.train), run.config["batch_size"])
+        if total < 2:
+            return None
+        return tqdm(
+            batches,
+            total=total,
+            desc=f"epoch {epoch}",
+            unit="batch",
+            leave=False,
+            delay=INNER_BAR_DELAY,
+            dynamic_ncols=True,
+            file=sys.stderr,
+        )
+
+    @hookimpl
+    def nanograd_epoch_end(self, run: Any, epoch: int, metrics: dict[str, float]) -> None:
+        epochs = run.config["epochs"]
+        line = f"epoch {epoch:>{len(str(epochs))}}/{epochs}  {format_metrics(metrics)}"
+        if self.bar is not None:
+            self.bar.set_postfix_str(format_metrics(metrics, ("epoch", "seconds")), refresh=False)
+            self.bar.update(1)
+            if should_print(epoch, self.first, epochs):
+                run.console.log(line)
+        elif should_print(epoch, self.first, epochs):
+            run.console.print(line)
+
+    @hookimpl(tryfirst=True)
+    def nanograd_run_end(self, run: Any, status: str, metrics: dict[str, float]) -> None:
+        if self.bar is not None:
+            self.bar.close()
+            self.bar = None

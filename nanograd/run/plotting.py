@@ -1,0 +1,251 @@
+"""Drawing helpers for run plots: loss curves, fitted curves, decision boundaries, confusion
+matrices.
+
+Figures are made with ``matplotlib.figure.Figure`` directly (the Agg canvas), never through
+pyplot, so no display is needed and no global figure state leaks between runs. An experiment's
+``plots(run)`` returns ``{"name": figure}`` and may use these helpers or plain matplotlib.
+"""
+
+from __future__ import annotations
+
+import io
+from collections.abc import Sequence
+from typing import Any
+
+import numpy as np
+from matplotlib.colors import ListedColormap
+from matplotlib.figure import Figure
+
+CLASS_COLORS = ["#1f77b4", "#d62728", "#2ca02c", "#ff7f0e", "#9467bd",
+                "#8c564b", "#e377c2", "#7f7f7f", "#bcbd22", "#17becf"]  # fmt: skip
+
+
+def new_figure(ncols: int = 1, nrows: int = 1, size: tuple[float, float] = (5.5, 4.5)) -> Any:
+    """``(figure, axes)``: ``axes`` is one Axes for a 1x1 grid, else an array of them."""
+    fig = Figure(figsize=(size[0] * ncols, size[1] * nrows), layout="constrained")
+    axes = fig.subplots(nrows, ncols, squeeze=True)
+    return fig, axes
+
+
+def png_bytes(fig: Figure, dpi: int = 110) -> bytes:
+    """The figure as PNG bytes."""
+    buffer = io.BytesIO()
+    fig.savefig(buffer, format="png", dpi=dpi)
+    return buffer.getvalue()
+
+
+def _markers(n: int) -> dict[str, Any]:
+    return {"marker": "o", "markersize": 3} if n <= 30 else {}
+
+
+def loss_curves(
+    history: Sequence[dict[str, float]],
+    title: str = "",
+    monitor: str | None = None,
+    best_epoch: int | None = None,
+) -> Figure:
+    """Training and validation loss per epoch; beside it the other metrics, and the learning
+    rate when it changed."""
+    epochs = [row["epoch"] for row in history]
+    keys = [k for k in history[0] if k not in ("epoch", "lr", "seconds")]
+    metric_names = sorted({k.split("_", 1)[1] for k in keys if not k.endswith("_loss")})
+    lrs = [row.get("lr", np.nan) for row in history]
+    show_lr = len(set(lrs)) > 1
+    panels = 1 + len(metric_names) + int(show_lr)
+    fig, axes = new_figure(ncols=panels, size=(5.0, 3.8))
+    axes = np.atleast_1d(axes)
+    style = _markers(len(epochs))
+
+    ax = axes[0]
+    losses: list[float] = []
+    for split, color in (("train", "#1f77b4"), ("val", "#ff7f0e")):
+        key = f"{split}_loss"
+        if key in history[0]:
+            values = [row.get(key, np.nan) for row in history]
+            losses += [v for v in values if np.isfinite(v)]
+            ax.plot(epochs, values, color=color, label=key, **style)
+    if losses and min(losses) > 0 and max(losses) / min(losses) > 30:
+        ax.set_yscale("log")
+    ax.set_title("loss")
+    _mark_best(axes, monitor, best_epoch)
+    ax.set_xlabel("epoch")
+    ax.legend()
+    ax.grid(alpha=0.3)
+
+    for ax, name in zip(axes[1:], metric_names, strict=False):
+        for split, color in (("train", "#1f77b4"), ("val", "#ff7f0e")):
+            key = f"{split}_{name}"
+            if key in history[0]:
+                ax.plot(
+                    epochs,
+                    [row.get(key, np.nan) for row in history],
+                    color=color,
+                    label=key,
+                    **style,
+                )
+        ax.set_title(name)
+        ax.set_xlabel("epoch")
+        ax.legend()
+        ax.grid(alpha=0.3)
+    if show_lr:
+        ax = axes[-1]
+        ax.plot(epochs, lrs, color="#2ca02c", **style)
+        ax.set_title("learning rate")
+        ax.set_xlabel("epoch")
+        ax.grid(alpha=0.3)
+    if title:
+        fig.suptitle(title)
+    return fig
+
+
+def _mark_best(axes: Any, monitor: str | None, best_epoch: int | None) -> None:
+    if best_epoch is None:
+        return
+    for i, ax in enumerate(axes):
+        ax.axvline(
+            best_epoch,
+            color="0.5",
+            linestyle=":",
+            linewidth=1,
+            label=f"best {monitor} (epoch {best_epoch})" if i == 0 else None,
+        )
+
+
+def fit_curve(
+    ax: Any,
+    run: Any,
+    x: np.ndarray,
+    y: np.ndarray,
+    truth: Any = None,
+    label: str = "model",
+) -> None:
+    """Data points, the model's prediction over the data's range and, if given, the truth."""
+    x = np.asarray(x).reshape(len(x), -1)[:, 0]
+    y = np.asarray(y).reshape(len(y), -1)[:, 0]
+    span = x.max() - x.min()
+    grid = np.linspace(x.min() - 0.05 * span, x.max() + 0.05 * span, 400)
+    ax.scatter(x, y, s=12, color="#1f77b4", alpha=0.55, edgecolors="none", label="data")
+    if truth is not None:
+        ax.plot(grid, truth(grid), color="0.25", linestyle="--", linewidth=1.5, label="truth")
+    prediction = run.predict(grid.reshape(-1, 1).astype(run.data.train.X.dtype))
+    ax.plot(
+        grid, prediction.reshape(len(grid), -1)[:, 0], color="#d62728", linewidth=2.2, label=label
+    )
+    ax.set_xlabel("x")
+    ax.set_ylabel("y")
+    ax.legend()
+    ax.grid(alpha=0.3)
+
+
+def decision_boundary(
+    ax: Any,
+    run: Any,
+    X: np.ndarray,
+    y: np.ndarray,
+    threshold: float = 0.0,
+    resolution: int = 250,
+) -> None:
+    """The model's decision regions over the plane of 2-D inputs ``X``, with the points.
+
+    A model with one output is a binary classifier whose score is compared to ``threshold``
+    (0 for logits and margins, 0.5 for probabilities): the shading shows the score and the black
+    line the boundary. A model with one output per class shades each class's region.
+    """
+    X = np.asarray(X)
+    y = np.asarray(y).reshape(len(y), -1)[:, 0]
+    pad = 0.1 * (X.max(axis=0) - X.min(axis=0))
+    lo, hi = X.min(axis=0) - pad, X.max(axis=0) + pad
+    gx, gy = np.meshgrid(
+        np.linspace(lo[0], hi[0], resolution), np.linspace(lo[1], hi[1], resolution)
+    )
+    grid = np.column_stack([gx.ravel(), gy.ravel()]).astype(run.data.train.X.dtype)
+    out = run.predict(grid)
+    out = out.reshape(len(grid), -1)
+    if out.shape[1] > 1:
+        classes = out.argmax(axis=1).reshape(gx.shape)
+        k = out.shape[1]
+        cmap = ListedColormap(CLASS_COLORS[:k])
+        ax.contourf(gx, gy, classes, levels=np.arange(k + 1) - 0.5, cmap=cmap, alpha=0.25)
+        ax.contour(gx, gy, classes, levels=np.arange(k) + 0.5, colors="0.2", linewidths=0.8)
+        for c in range(k):
+            mask = y == c
+            ax.scatter(
+                X[mask, 0],
+                X[mask, 1],
+                s=16,
+                color=CLASS_COLORS[c % 10],
+                edgecolors="white",
+                linewidths=0.4,
+                label=f"class {c}",
+            )
+    else:
+        score = out[:, 0].reshape(gx.shape)
+        span = float(np.percentile(np.abs(score - threshold), 95)) or 1.0
+        ax.contourf(
+            gx,
+            gy,
+            np.clip(score, threshold - span, threshold + span),
+            levels=20,
+            cmap="RdBu",
+            vmin=threshold - span,
+            vmax=threshold + span,
+            alpha=0.55,
+        )
+        ax.contour(gx, gy, score, levels=[threshold], colors="black", linewidths=1.5)
+        positive = y > (0.0 if y.min() < 0 else 0.5)
+        ax.scatter(
+            X[~positive, 0],
+            X[~positive, 1],
+            s=16,
+            color="#b2182b",
+            edgecolors="white",
+            linewidths=0.4,
+            label=f"y = {y[~positive].min():g}" if (~positive).any() else None,
+        )
+        ax.scatter(
+            X[positive, 0],
+            X[positive, 1],
+            s=16,
+            color="#2166ac",
+            edgecolors="white",
+            linewidths=0.4,
+            label=f"y = {y[positive].max():g}" if positive.any() else None,
+        )
+    ax.set_xlim(lo[0], hi[0])
+    ax.set_ylim(lo[1], hi[1])
+    ax.set_xlabel("x₁")
+    ax.set_ylabel("x₂")
+    ax.legend(loc="upper right", fontsize="small", framealpha=0.8)
+
+
+def confusion_matrix(
+    ax: Any, target: np.ndarray, predicted: np.ndarray, labels: Sequence[Any] | None = None
+) -> np.ndarray:
+    """Counts of each (true, predicted) class pair, drawn with the counts written in; returned."""
+    target = np.asarray(target).astype(int).ravel()
+    predicted = np.asarray(predicted).astype(int).ravel()
+    k = int(max(target.max(), predicted.max())) + 1
+    counts = np.zeros((k, k), dtype=int)
+    np.add.at(counts, (target, predicted), 1)
+    ax.imshow(counts, cmap="Blues")
+    names = list(labels) if labels is not None else list(range(k))
+    ax.set_xticks(range(k), names)
+    ax.set_yticks(range(k), names)
+    ax.set_xlabel("predicted")
+    ax.set_ylabel("true")
+    limit = counts.max() / 2 if counts.size else 0
+    for i in range(k):
+        for j in range(k):
+            if counts[i, j]:
+                ax.text(
+                    j,
+                    i,
+                    str(counts[i, j]),
+                    ha="center",
+                    va="center",
+                    fontsize=8,
+                    color="white" if counts[i, j] > limit else "black",
+                )
+    accuracy = np.trace(counts) / max(counts.sum(), 1)
+    ax.set_title(f"confusion matrix (accuracy {accuracy:.2%})")
+    return counts

@@ -1,0 +1,359 @@
+"""Running an experiment from start to finish: build, fold, train, write, report.
+
+A new run loads the experiment, applies the overrides, builds data, model and optimizer from the
+seed, and only then makes its folder, so a mistake found early leaves nothing behind. A resumed
+run rebuilds the same things from the folder's config.json and seed and restores the last
+checkpoint into them. Whatever ends training (completion, early stopping, a non-finite loss,
+Ctrl-C, an exception) the run folder gets the last finished epoch's checkpoint, the plots and a
+summary.json with the status.
+"""
+
+from __future__ import annotations
+
+import secrets
+import sys
+import time
+import traceback
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from nanograd import plugins
+from nanograd.registry import PluginError
+from nanograd.run import experiment as experiments
+from nanograd.run.build import build
+from nanograd.run.checkpoint import Checkpoints, Snapshot, load_model_state, load_weights
+from nanograd.run.config import apply_overrides
+from nanograd.run.console import Console
+from nanograd.run.context import Run
+from nanograd.run.data import batch_count
+from nanograd.run.errors import ExperimentError
+from nanograd.run.folder import RunFolder
+from nanograd.run.lifecycle import builtin_plugins
+from nanograd.run.provenance import git_commit, plugin_list, versions
+from nanograd.run.signals import deferred_interrupts
+from nanograd.run.state import StateError
+from nanograd.run.training import evaluate, fit
+
+EXIT_OK, EXIT_FAILED, EXIT_USAGE, EXIT_INTERRUPTED = 0, 1, 2, 130
+
+
+@dataclass
+class Options:
+    """What the command line asked for."""
+
+    experiment: Path | None = None
+    overrides: dict[str, Any] = field(default_factory=dict)
+    out: Path = Path("runs")
+    seed: int | None = None
+    plugins: list[str] = field(default_factory=list)
+    quiet: bool = False
+    plots: bool = True
+    max_epochs: int | None = None
+    resume: Path | None = None
+    traceback: bool = False
+    argv: list[str] = field(default_factory=list)
+
+
+def execute(options: Options, console: Console) -> int:
+    """Run (or resume) one experiment; returns the exit code.
+
+    Mistakes found before training raise :class:`ExperimentError` for the caller to report;
+    once the run folder exists, every outcome is written there and reported here.
+    """
+    try:
+        plugins.load(options.plugins)
+    except PluginError as exc:
+        raise ExperimentError(f"plugin error: {exc}") from exc
+    if options.resume is not None:
+        run, saved, summary = _resume(options, console)
+    else:
+        run, saved, summary = _start(options, console)
+    return _train(run, saved, summary, options)
+
+
+# -- starting -------------------------------------------------------------------------------------
+
+
+def _start(options: Options, console: Console) -> tuple[Run, Checkpoints, dict[str, Any]]:
+    assert options.experiment is not None
+    exp = experiments.load(options.experiment)
+    config = apply_overrides(exp.config, options.overrides)
+    if options.max_epochs is not None:
+        config["epochs"] = min(config["epochs"], options.max_epochs)
+    seed = options.seed if options.seed is not None else secrets.randbelow(2**31)
+    run = build(exp, config, seed, console)
+    run.plots = options.plots
+    folder = RunFolder.create(options.out, exp.name)
+    run.folder = folder
+    console.attach(folder.file("log.txt"))
+    folder.write_json(
+        "config.json",
+        {
+            "experiment": exp.name,
+            "file": str(exp.path),
+            "seed": seed,
+            "overrides": options.overrides,
+            "max_epochs": options.max_epochs,
+            "command": ["python", "-m", "nanograd.run", *options.argv],
+            "config": config,
+        },
+    )
+    folder.write_bytes("experiment.py", exp.path.read_bytes())
+    for name in ("config.json", "experiment.py", "log.txt"):
+        run.add_file(name)
+    summary: dict[str, Any] = {
+        "experiment": exp.name,
+        "file": str(exp.path),
+        "run_dir": str(folder.path),
+        "seed": seed,
+        "started": console.stamp(),
+        "sessions": [],
+    }
+    _introduce(run)
+    return run, Checkpoints(), summary
+
+
+def _resume(options: Options, console: Console) -> tuple[Run, Checkpoints, dict[str, Any]]:
+    assert options.resume is not None
+    folder = RunFolder(options.resume)
+    where = str(folder.path)
+    if (
+        options.experiment is not None
+        or options.overrides
+        or options.seed is not None
+        or options.max_epochs is not None
+    ):
+        raise ExperimentError(
+            f"--resume {where} continues that run with its own experiment file, config and "
+            "seed; give no experiment file, overrides, --seed or --max-epochs with it"
+        )
+    try:
+        recorded = folder.read_json("config.json")
+        summary = folder.read_json("summary.json")
+    except (OSError, ValueError) as exc:
+        raise ExperimentError(
+            f"--resume {where}: not a run folder (config.json and summary.json are needed): {exc}"
+        ) from exc
+    if summary.get("status") == "completed":
+        raise ExperimentError(f"--resume {where}: this run already completed; nothing to resume")
+    file = Path(recorded["file"])
+    if not file.exists():
+        file = folder.file("experiment.py")  # the copy taken when the run started
+    exp = experiments.load(file, name=recorded["experiment"])
+    config = apply_overrides(exp.config, recorded["config"], where=f"{where}/config.json")
+    run = build(exp, config, int(recorded["seed"]), console)
+    run.plots = options.plots
+    run.folder = folder
+    try:
+        snapshot = Snapshot.load(folder.path)
+    except StateError as exc:
+        raise ExperimentError(
+            f"--resume {where}: no usable checkpoint ({exc}); the run stopped before finishing "
+            "an epoch, so start it again instead"
+        ) from exc
+    snapshot.restore(run.model, run.optimizer, run.schedule, run.rngs)
+    run.epoch, run.history = snapshot.epoch, snapshot.history
+    run.best_value, run.best_epoch = snapshot.best_value, snapshot.best_epoch
+    run.bad_epochs = snapshot.bad_epochs
+    saved = Checkpoints(last=snapshot, best_model=load_weights(folder.file("best.npz")))
+    run.files = [f for f in summary.get("files", []) if folder.file(f).exists()]
+    console.attach(folder.file("log.txt"))
+    console.print(f"resuming {where} after epoch {run.epoch} of {config['epochs']}")
+    _introduce(run)
+    return run, saved, summary
+
+
+def _introduce(run: Run) -> None:
+    config = run.config
+    n_params = sum(int(p.size) for p in run.model.parameters())
+    n_batches = batch_count(len(run.data.train), config["batch_size"])
+    schedule = f" · {config['schedule']} schedule" if config["schedule"] else ""
+    run.print(f"{run.name} · {run.experiment.path} · seed {run.seed}")
+    run.print(
+        f"data {run.data.sizes()} · model {n_params} parameters · {config['optimizer']} "
+        f"lr={config['lr']:g}{schedule} · loss {config['loss']} · {config['epochs']} epochs "
+        f"of {n_batches} batch{'es' if n_batches > 1 else ''}"
+    )
+    assert run.folder is not None
+    run.print(f"run folder {run.folder.path}")
+
+
+# -- training and finishing -----------------------------------------------------------------------
+
+
+def _train(run: Run, saved: Checkpoints, summary: dict[str, Any], options: Options) -> int:
+    assert run.folder is not None
+    folder = run.folder
+    pm = plugins.manager()
+    own = builtin_plugins(options.plots)
+    for name, plugin in own.items():
+        pm.register(plugin, name=name)
+    session = {"started": run.console.stamp(), "from_epoch": run.epoch}
+    summary["sessions"].append(session)
+    started = time.perf_counter()
+    error: BaseException | None = None
+    message = ""
+    try:
+        with deferred_interrupts(run):
+            folder.mark(summary, "running")
+            try:
+                pm.hook.nanograd_run_start(run=run)
+                outcome = fit(run, pm.hook, saved)
+                status, message = outcome.status, outcome.message
+            except KeyboardInterrupt as exc:
+                status, error = "interrupted", exc
+                message = (
+                    f"interrupted; the checkpoint holds epoch {saved.last.epoch}"
+                    if saved.last
+                    else "interrupted before the first epoch finished"
+                )
+                pm.hook.nanograd_run_exception(run=run, exception=exc)
+            except Exception as exc:
+                status, error = "failed", exc
+                message = describe(exc, run)
+                pm.hook.nanograd_run_exception(run=run, exception=exc)
+            if status != "completed":
+                _rewind(run, saved)
+            user_error = error is not None and is_user_error(error, run)
+            code = _finish(run, saved, summary, session, status, message, started, pm)
+    finally:
+        for name in own:
+            pm.unregister(name=name)
+        if error is not None and options.traceback and not isinstance(error, KeyboardInterrupt):
+            traceback.print_exception(error, file=sys.stderr)
+        run.console.close()
+    return EXIT_USAGE if code == EXIT_FAILED and user_error else code
+
+
+def _rewind(run: Run, saved: Checkpoints) -> None:
+    """After a stop mid-epoch, put the model and history back to the last finished epoch."""
+    if saved.last is None:
+        run.history, run.epoch = [], 0
+        return
+    load_model_state(run.model, saved.last.model)
+    run.history = [dict(row) for row in saved.last.history]
+    run.epoch = saved.last.epoch
+
+
+def _finish(
+    run: Run,
+    saved: Checkpoints,
+    summary: dict[str, Any],
+    session: dict[str, Any],
+    status: str,
+    message: str,
+    started: float,
+    pm: Any,
+) -> int:
+    assert run.folder is not None
+    folder = run.folder
+    for name in saved.write(folder.path):
+        run.add_file(name)
+    if status == "completed":
+        try:
+            _evaluate(run)
+        except ExperimentError as exc:
+            status, message = "failed", str(exc)
+    pm.hook.nanograd_run_end(run=run, status=status, metrics=run.metrics)
+    session.update(
+        ended=run.console.stamp(),
+        to_epoch=run.epoch,
+        seconds=round(time.perf_counter() - started, 3),
+    )
+    summary.update(
+        {
+            "status": status,
+            "message": message,
+            "epochs": {"planned": run.config["epochs"], "completed": run.epoch},
+            "final": run.metrics,
+            "best": {
+                "metric": run.monitor,
+                "mode": run.mode,
+                "value": run.best_value,
+                "epoch": run.best_epoch,
+            },
+            "evaluation": run.evaluation,
+            "ended": run.console.stamp(),
+            "training_seconds": round(sum(row.get("seconds", 0.0) for row in run.history), 3),
+            "versions": versions(),
+            "plugins": plugin_list(),
+            "git": git_commit(run.experiment.path.resolve().parent),
+        }
+    )
+    run.add_file("summary.json")
+    summary["files"] = run.files
+    folder.mark(summary, status)
+    _report(run, status, message, session)
+    if status == "completed":
+        return EXIT_OK
+    if status == "interrupted":
+        return EXIT_INTERRUPTED
+    return EXIT_FAILED
+
+
+def _evaluate(run: Run) -> None:
+    """Test-set loss and metrics, then the experiment's own ``evaluate(run)``."""
+    if run.data.test is not None:
+        run.evaluation.update(evaluate(run, run.data.test, "test"))
+    if run.experiment.has("evaluate"):
+        result = run.experiment.call("evaluate", run)
+        if result is None:
+            return
+        if not isinstance(result, dict):
+            raise ExperimentError(
+                f"{run.experiment.path}: evaluate() must return a dict of name -> number "
+                f"(or None), got {type(result).__name__}"
+            )
+        for name, value in result.items():
+            try:
+                run.evaluation[str(name)] = float(value)
+            except (TypeError, ValueError):
+                raise ExperimentError(
+                    f"{run.experiment.path}: evaluate() returned {name}={value!r}, which is "
+                    "not a number"
+                ) from None
+
+
+def _report(run: Run, status: str, message: str, session: dict[str, Any]) -> None:
+    assert run.folder is not None
+    last = run.metrics
+    losses = "  ".join(f"{k} {last[k]:.4g}" for k in last if k not in ("epoch", "lr", "seconds"))
+    head = (
+        f"{status} after {run.epoch} epoch{'s' if run.epoch != 1 else ''} "
+        f"in {session['seconds']:.1f}s"
+    )
+    if status == "completed":
+        run.print(f"{head}  {losses}".rstrip())
+        if message:
+            run.print(message)
+        if run.best_epoch is not None:
+            run.print(f"best {run.monitor} {run.best_value:.4g} at epoch {run.best_epoch}")
+        if run.evaluation:
+            run.print("evaluation  " + "  ".join(f"{k} {v:.6g}" for k, v in run.evaluation.items()))
+    else:
+        run.console.error(f"{head}: {message}")
+        if status == "interrupted" and run.epoch > 0:
+            run.console.error(f"continue with: python -m nanograd.run --resume {run.folder.path}")
+    run.print(f"wrote {run.folder.path}/: {' '.join(run.files)}")
+
+
+def is_user_error(exc: BaseException, run: Run | None = None) -> bool:
+    """A mistake in the experiment file, its config or a plugin, rather than in nanograd."""
+    if isinstance(exc, (ExperimentError, PluginError)):
+        return True
+    return run is not None and bool(experiments.where_in(exc, run.experiment.path))
+
+
+def describe(exc: BaseException, run: Run | None = None) -> str:
+    """One paragraph for an exception: the file and line in the experiment when it is there."""
+    if isinstance(exc, ExperimentError):
+        return str(exc)
+    if isinstance(exc, PluginError):
+        return f"plugin error: {exc}"
+    where = ""
+    if run is not None:
+        where = experiments.where_in(exc, run.experiment.path)
+        if where:
+            return f"{run.experiment.path}: {type(exc).__name__}: {exc}{where}"
+    return f"{type(exc).__name__}: {exc} (run with --traceback to see where)"
