@@ -275,6 +275,11 @@ class Registry:
                 )
             if all(v is None for v in vjps):
                 raise PluginError(f"{where}: every vjp is None; use differentiable=False")
+            if not variadic and not _accepts_positional(forward, arity):
+                raise PluginError(
+                    f"{where}: wrong arity: {arity} vjps were given, one per tensor input, but "
+                    f"forward cannot take {arity} positional inputs"
+                )
             for i, v in enumerate(vjps):
                 if v is None:
                     continue

@@ -1,0 +1,226 @@
+"""The op contract: what ``register`` accepts, and errors that name the plugin at fault."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+import numpy as np
+import pytest
+from plugin_fixtures import fresh_plugins
+
+import nanograd as ng
+from nanograd import domain, plugins
+from nanograd.registry import OpDef, PluginError, Registry
+from nanograd.tensor import make_function
+
+PLUGIN = "acme_ops"
+
+
+def registrar(registry: Registry | None = None) -> Callable[..., OpDef]:
+    return (registry or Registry()).op_registrar(PLUGIN)
+
+
+def unary_vjp(g: Any, out: Any, x: Any) -> Any:
+    return g * out
+
+
+def binary_vjp(g: Any, out: Any, x: Any, y: Any) -> Any:
+    return g
+
+
+# -- a valid declaration -----------------------------------------------------------------------
+
+
+def test_a_declaration_records_its_plugin_arity_and_parameters() -> None:
+    def forward(x: np.ndarray, axis: int | None = None, keepdims: bool = False) -> np.ndarray:
+        """Sum of x."""
+        return np.sum(x, axis=axis, keepdims=keepdims)
+
+    op = registrar()("total", forward, lambda g, out, x, **p: g, domain=domain.reduction())
+    assert (op.plugin, op.arity, op.param_names) == (PLUGIN, 1, ("axis", "keepdims"))
+    assert op.doc == "Sum of x."
+    assert op.method is None
+
+
+def test_a_ufunc_without_a_gradient_takes_its_arity_from_nin() -> None:
+    op = registrar()("less", np.less, None, differentiable=False)
+    assert op.arity == 2
+    less = make_function(op)
+    result = less(ng.tensor([1.0, 3.0]), 2.0)
+    assert result.dtype == np.bool_ and not result.requires_grad
+    np.testing.assert_array_equal(result.data, [True, False])
+
+
+def test_method_true_binds_the_op_name_and_a_string_binds_that_name() -> None:
+    reg = Registry()
+    assert registrar(reg)("cube", lambda x: x**3, unary_vjp, domain=domain.elementwise(),
+                          method=True).method == "cube"  # fmt: skip
+    assert registrar(reg)("cube2", lambda x: x**3, unary_vjp, domain=domain.elementwise(),
+                          method="cubed").method == "cubed"  # fmt: skip
+
+
+# -- malformed declarations name the plugin and the op -------------------------------------------
+
+
+E = domain.elementwise()
+B = domain.broadcast()
+_MALFORMED = [
+    pytest.param(dict(forward=np.exp, vjp=None, domain=E), "missing gradient",
+                 id="missing gradient"),
+    pytest.param(dict(forward=np.exp, vjp=(binary_vjp, binary_vjp), domain=E),
+                 "wrong arity: 2 vjps were given", id="more vjps than ufunc inputs"),
+    pytest.param(dict(forward=lambda x: x, vjp=(binary_vjp, binary_vjp), domain=E),
+                 "wrong arity: 2 vjps were given", id="more vjps than forward inputs"),
+    pytest.param(dict(forward=np.add, vjp=(unary_vjp, unary_vjp), domain=B),
+                 "vjp 0 must accept (g, out, x0, x1, **params)", id="vjp too narrow"),
+    pytest.param(dict(forward=np.exp, vjp=unary_vjp), "declares its domain=",
+                 id="missing domain"),
+    pytest.param(dict(forward="exp", vjp=unary_vjp, domain=E), "forward must be callable",
+                 id="non-callable forward"),
+    pytest.param(dict(forward=np.exp, vjp=[42], domain=E), "vjp 0 is not callable",
+                 id="non-callable vjp"),
+    pytest.param(dict(forward=np.exp, vjp=(), domain=E), "vjp= is empty", id="empty vjps"),
+    pytest.param(dict(forward=np.add, vjp=(None, None), domain=B), "every vjp is None",
+                 id="all vjps None"),
+    pytest.param(dict(forward=np.exp, vjp=unary_vjp, domain="elementwise"), "domain must be",
+                 id="domain not a Domain"),
+    pytest.param(dict(forward=np.less, vjp=unary_vjp, differentiable=False),
+                 "differentiable=False but", id="vjp on a non-differentiable op"),
+    pytest.param(dict(forward=np.exp, vjp=unary_vjp, domain=E, method="backward"),
+                 "cannot be a Tensor method", id="engine method name"),
+    pytest.param(dict(forward=np.exp, vjp=unary_vjp, domain=E, method="_private"),
+                 "cannot be a Tensor method", id="private method name"),
+]  # fmt: skip
+
+
+@pytest.mark.parametrize(("declaration", "said"), _MALFORMED)
+def test_a_malformed_op_is_refused_naming_plugin_and_op(
+    declaration: dict[str, Any], said: str
+) -> None:
+    with pytest.raises(PluginError) as info:
+        registrar()("myop", **declaration)
+    message = str(info.value)
+    assert f"plugin {PLUGIN!r}, op 'myop'" in message
+    assert said in message
+
+
+@pytest.mark.parametrize("name", ["", "2x", "my-op", "class", None])
+def test_an_op_name_must_be_an_identifier(name: Any) -> None:
+    with pytest.raises(PluginError, match=f"plugin {PLUGIN!r} registered a op named"):
+        registrar()(name, np.exp, unary_vjp, domain=domain.elementwise())
+
+
+def test_a_duplicate_op_name_names_both_plugins() -> None:
+    reg = Registry()
+    reg.op_registrar("first_plugin")("twice", np.exp, unary_vjp, domain=domain.elementwise())
+    with pytest.raises(PluginError) as info:
+        reg.op_registrar("second_plugin")("twice", np.exp, unary_vjp, domain=domain.elementwise())
+    assert "op 'twice' is registered twice" in str(info.value)
+    assert "'first_plugin'" in str(info.value) and "'second_plugin'" in str(info.value)
+    assert reg.ops["twice"].plugin == "first_plugin"
+
+
+def test_two_ops_cannot_claim_one_tensor_method() -> None:
+    reg = Registry()
+    reg.op_registrar("first_plugin")("cube", lambda x: x**3, unary_vjp,
+                                     domain=domain.elementwise(), method="power3")  # fmt: skip
+    with pytest.raises(PluginError) as info:
+        reg.op_registrar("second_plugin")("cube_too", lambda x: x**3, unary_vjp,
+                                          domain=domain.elementwise(), method="power3")  # fmt: skip
+    assert "'power3' is already taken by op 'cube' of plugin 'first_plugin'" in str(info.value)
+    assert "plugin 'second_plugin', op 'cube_too'" in str(info.value)
+    assert "cube_too" not in reg.ops
+
+
+def test_losses_and_optimizers_are_checked_and_named_too() -> None:
+    reg = Registry()
+    with pytest.raises(PluginError, match="plugin 'acme_ops' registered loss 'l2' with a non-"):
+        reg.loss_registrar(PLUGIN)("l2", 3)
+    with pytest.raises(PluginError, match="plugin 'acme_ops' registered optimizer 'sgd' with"):
+        reg.optimizer_registrar(PLUGIN)("sgd", None)
+    reg.loss_registrar("a")("l2", lambda x, y: x)
+    with pytest.raises(PluginError, match="by plugin 'a' and by plugin 'b'"):
+        reg.loss_registrar("b")("l2", lambda x, y: x)
+
+
+# -- the loader names the plugin ---------------------------------------------------------------
+
+
+@pytest.mark.usefixtures(fresh_plugins.__name__)
+@pytest.mark.parametrize(
+    ("module", "said"),
+    [
+        ("plugin_fixtures.fails_to_import",
+         "could not be imported: ImportError: this plugin needs"),
+        ("plugin_fixtures.no_such_module", "could not be imported: ModuleNotFoundError"),
+        ("plugin_fixtures.raises_in_hook",
+         "raised in nanograd_register_ops: RuntimeError: the op table could not be built"),
+        ("plugin_fixtures.missing_gradient", "op 'cube': missing gradient"),
+        ("plugin_fixtures.misspelled_hook", "implements a hook nanograd does not define"),
+        ("plugin_fixtures.wrong_hook_argument", "has an invalid hook implementation"),
+    ],
+    ids=["import failure", "missing module", "exception in hook", "malformed op",
+         "misspelled hook", "unknown hook argument"],
+)  # fmt: skip
+def test_a_failing_plugin_is_named(module: str, said: str) -> None:
+    with pytest.raises(PluginError) as info:
+        plugins.load(modules=[module])
+    assert repr(module) in str(info.value)
+    assert said in str(info.value)
+    assert not plugins.is_loaded()  # nothing half-loaded stays behind
+
+
+@pytest.mark.usefixtures(fresh_plugins.__name__)
+def test_a_misspelled_hook_names_the_hook() -> None:
+    with pytest.raises(PluginError, match="nanograd_register_op"):
+        plugins.load(modules=["plugin_fixtures.misspelled_hook"])
+
+
+@pytest.mark.usefixtures(fresh_plugins.__name__)
+def test_an_op_that_clashes_with_the_standard_one_names_both_plugins() -> None:
+    with pytest.raises(PluginError) as info:
+        plugins.load(modules=["plugin_fixtures.redefines_add"])
+    assert "op 'add' is registered twice" in str(info.value)
+    assert "'nanograd_std'" in str(info.value)
+    assert "'plugin_fixtures.redefines_add'" in str(info.value)
+    assert "NANOGRAD_LOAD_PLUGINS" in str(info.value)
+
+
+@pytest.mark.usefixtures(fresh_plugins.__name__)
+def test_ops_of_two_fixture_plugins_clash_naming_both() -> None:
+    with pytest.raises(PluginError) as info:
+        plugins.load(modules=["plugin_fixtures.square", "plugin_fixtures.square_again"])
+    assert "by plugin 'plugin_fixtures.square' and by plugin 'plugin_fixtures.square_again'" in str(
+        info.value
+    )
+
+
+# -- binding -------------------------------------------------------------------------------------
+
+
+def test_every_registered_op_is_reachable_as_ng_ops() -> None:
+    ops = plugins.registry().ops
+    assert ops, "the standard plugin registers ops"
+    for name, op in ops.items():
+        assert getattr(ng.ops, name) is op.function
+    assert sorted(dir(ng.ops)) == sorted(ops)
+
+
+def test_methods_and_operators_are_the_registered_functions() -> None:
+    ops = plugins.registry().ops
+    for op in ops.values():
+        if op.method is not None and op.method not in ("reshape", "transpose", "astype"):
+            assert getattr(ng.Tensor, op.method) is op.function
+    assert ng.Tensor.__add__ is ops["add"].function
+    assert ng.Tensor.__matmul__ is ops["matmul"].function
+
+
+def test_parameters_may_be_passed_by_position_or_keyword() -> None:
+    x = ng.tensor(np.arange(6.0).reshape(2, 3))
+    np.testing.assert_array_equal(ng.ops.sum(x, 0).data, [3.0, 5.0, 7.0])
+    np.testing.assert_array_equal(ng.ops.sum(x, 1, True).data, [[3.0], [12.0]])
+    with pytest.raises(TypeError, match="parameter 'axis' both by position and by keyword"):
+        ng.ops.sum(x, 0, axis=0)
+    with pytest.raises(TypeError, match=r"sum\(\) takes 1 tensor input\(s\) and then the param"):
+        ng.ops.sum(x, 0, True, "extra")
