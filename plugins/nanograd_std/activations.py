@@ -28,13 +28,21 @@ _TANH_C = 0.044715
 # -- sigmoid, relu, leaky_relu --------------------------------------------------------------------
 
 
+# Where exp(-x) would overflow: sigmoid there is below the dtype's smallest normal number. 0-d
+# arrays of the input's dtype, because NumPy converts them faster than a Python float.
+_EXP_LIMIT = {np.dtype(t): np.array(v, dtype=t) for t, v in ((np.float32, 88), (np.float64, 709))}
+
+
 def _sigmoid(x: np.ndarray) -> np.ndarray:
-    # 1 / (1 + exp(-x)) is accurate in relative terms for every x. exp(-x) overflows (and warns)
-    # for x below -88 in float32 and -709 in float64, where sigmoid is under the smallest normal
-    # number anyway, so clamping the exponent there changes nothing a user can see.
-    if x.dtype == np.float16:  # its clamp would be 11, which is visible: work in float32
-        return _sigmoid(x.astype(np.float32)).astype(np.float16)
-    return 1 / (1 + np.exp(np.minimum(-x, 88 if x.dtype == np.float32 else 709)))
+    # 1 / (1 + exp(-x)) is accurate in relative terms for every x; clamping the exponent keeps
+    # exp from overflowing (and warning) where the result is under the smallest normal number.
+    limit = _EXP_LIMIT.get(x.dtype)
+    if (
+        limit is None
+    ):  # float16, whose limit (11) would be visible, works in float32; ints in float64
+        work = np.float32 if x.dtype == np.float16 else np.float64
+        return _sigmoid(x.astype(work)).astype(np.result_type(x.dtype, np.float16))
+    return np.reciprocal(1.0 + np.exp(np.minimum(-x, limit)))
 
 
 def _leaky_relu(x: np.ndarray, negative_slope: float = 0.01) -> np.ndarray:
