@@ -24,6 +24,7 @@ from nanograd.nn.containers import ModuleList, Sequential
 from nanograd.nn.layers import Dropout, Embedding, Flatten, LayerNorm, Linear
 from nanograd.nn.mlp import MLP
 from nanograd.nn.module import IncompatibleKeys, Module, Parameter, StateDictError
+from nanograd.nn.utils import clip_grad_norm_, clip_grad_value_, functional_call
 
 __all__ = [
     "Module",
@@ -50,6 +51,9 @@ __all__ = [
     "OpActivation",
     "ACTIVATIONS",
     "resolve",
+    "clip_grad_norm_",
+    "clip_grad_value_",
+    "functional_call",
     "init",
     "utils",
 ]

@@ -192,6 +192,22 @@ class Module:
             ]
             stack.extend(reversed(children))
 
+    def get_submodule(self, target: str) -> Module:
+        """The submodule at dotted path ``target`` (``""`` is this module)."""
+        module: Module = self
+        walked: list[str] = []
+        for part in target.split(".") if target else []:
+            child = module._modules.get(part)
+            if child is None:
+                where = ".".join(walked) or type(self).__name__
+                raise AttributeError(
+                    f"{where} has no submodule {part!r}; it has: "
+                    f"{', '.join(module._modules) or 'none'}"
+                )
+            walked.append(part)
+            module = child
+        return module
+
     def modules(self) -> Iterator[Module]:
         for _, module in self.named_modules():
             yield module

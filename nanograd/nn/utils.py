@@ -1,12 +1,15 @@
-"""Gradient clipping, applied between ``backward()`` and ``optimizer.step()``."""
+"""Gradient clipping (between ``backward()`` and ``optimizer.step()``), and calling a module
+with some of its parameters swapped for other tensors."""
 
 from __future__ import annotations
 
 import math
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
+from typing import Any
 
 import numpy as np
 
+from nanograd.nn.module import Module
 from nanograd.tensor import Tensor
 
 
@@ -67,3 +70,34 @@ def clip_grad_value_(parameters: Tensor | Iterable[Tensor], clip_value: float) -
         grad = p.grad
         assert grad is not None
         grad.data = np.clip(grad.data, -clip_value, clip_value)
+
+
+def functional_call(
+    module: Module, tensors: Mapping[str, Tensor], *args: Any, **kwargs: Any
+) -> Any:
+    """``module(*args, **kwargs)`` with the parameters or buffers named in ``tensors`` (dotted
+    names, as ``named_parameters()`` gives) replaced by those tensors for this one call.
+
+    The output is then a function of the given tensors: for checking a model's gradients with
+    ``ng.gradcheck``, or for computing with candidate weights without touching the model's.
+    """
+    swapped: list[tuple[dict[str, Any], str, Any]] = []
+    try:
+        for name, value in tensors.items():
+            owner_name, _, attr = name.rpartition(".")
+            owner = module.get_submodule(owner_name)
+            if attr in owner._parameters:
+                table: dict[str, Any] = owner._parameters
+            elif attr in owner._buffers:
+                table = owner._buffers
+            else:
+                raise KeyError(
+                    f"functional_call: {type(module).__name__} has no parameter or buffer "
+                    f"{name!r}; see named_parameters()"
+                )
+            swapped.append((table, attr, table[attr]))
+            table[attr] = value
+        return module(*args, **kwargs)
+    finally:
+        for table, attr, original in reversed(swapped):
+            table[attr] = original
