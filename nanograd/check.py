@@ -1,0 +1,170 @@
+"""``python -m nanograd.check``: property-test the gradients of every loaded op and loss.
+
+    python -m nanograd.check [-p MODULE]... [--op NAME]... [--examples N] [--json]
+
+Loads the installed plugins (and each ``-p`` module), runs nanograd's property suite on every op
+and loss, or on the ``--op`` names, and prints one row per op: its kind, its plugin and whether
+first- and second-order gradients pass. The failures follow the table, each naming the op, the
+plugin, what is wrong and the shrunk inputs. Runs are derandomized, so a rerun draws the same
+examples. Exit status: 0 when everything passes, 1 when a check fails, 2 for a usage error
+(an unknown name, a plugin that does not load).
+"""
+
+from __future__ import annotations
+
+import argparse
+import difflib
+import json
+import sys
+from collections.abc import Sequence
+from typing import Any, Literal, TextIO
+
+from nanograd.registry import PluginError
+
+Kind = Literal["op", "loss"]
+
+DEFAULT_EXAMPLES = 25
+EXIT_OK, EXIT_FAILED, EXIT_USAGE = 0, 1, 2
+
+
+def _positive(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a whole number, got {text!r}") from None
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"needs at least 1 example, got {value}")
+    return value
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="python -m nanograd.check",
+        description="Property-test the gradients of every loaded op and loss against central "
+        "differences, first and second order.",
+        epilog="Exit status: 0 all pass, 1 a check failed, 2 usage error.",
+    )
+    parser.add_argument(
+        "-p", dest="modules", action="append", default=[], metavar="MODULE",
+        help="also load this plugin module (repeatable), as NANOGRAD_PLUGINS does",
+    )  # fmt: skip
+    parser.add_argument(
+        "--op", dest="names", action="append", default=[], metavar="NAME",
+        help="check only this op or loss (repeatable)",
+    )  # fmt: skip
+    parser.add_argument(
+        "--examples", type=_positive, default=DEFAULT_EXAMPLES, metavar="N",
+        help=f"examples drawn per op and order (default {DEFAULT_EXAMPLES})",
+    )  # fmt: skip
+    parser.add_argument("--json", action="store_true", help="print the results as JSON")
+    return parser
+
+
+def _usage_error(message: str) -> int:
+    print(f"nanograd.check: error: {message}", file=sys.stderr)
+    return EXIT_USAGE
+
+
+def _select(names: Sequence[str], registry: Any) -> list[tuple[Kind, str]] | str:
+    """(kind, name) pairs to check, or the message for a name nothing registered."""
+    everything: list[tuple[Kind, str]] = [("op", n) for n in sorted(registry.ops)]
+    everything += [("loss", n) for n in sorted(registry.losses)]
+    if not names:
+        return everything
+    chosen = []
+    for name in names:
+        found = [(kind, n) for kind, n in everything if n == name]
+        if not found:
+            close = difflib.get_close_matches(name, [n for _, n in everything], n=3)
+            hint = f"; did you mean {', '.join(close)}?" if close else "."
+            return (
+                f"no op or loss named {name!r} is registered{hint} "
+                "`python -m nanograd.plugins` lists what each loaded plugin registered."
+            )
+        chosen += [pair for pair in found if pair not in chosen]
+    return chosen
+
+
+def _table(outcomes: Sequence[Any], out: TextIO) -> None:
+    header = ("name", "kind", "plugin", "first order", "second order")
+    rows = [(o.name, o.kind, o.plugin, o.first_order, o.second_order) for o in outcomes]
+    widths = [max(len(str(row[i])) for row in [header, *rows]) for i in range(len(header))]
+    for row in [header, *rows]:
+        print(
+            "  ".join(str(cell).ljust(w) for cell, w in zip(row, widths, strict=True)).rstrip(),
+            file=out,
+        )
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = _parser().parse_args(argv)
+    try:
+        from hypothesis import Verbosity
+        from hypothesis import settings as Settings
+        from tqdm import tqdm
+
+        from nanograd import plugins
+        from nanograd.testing import resolve, run_check
+    except ImportError as exc:
+        return _usage_error(
+            f"{exc}. The property suite needs Hypothesis: pip install 'nanograd[test]'"
+        )
+    try:
+        registry = plugins.load(args.modules)
+    except PluginError as exc:
+        hint = ""
+        if "could not be imported" in str(exc):
+            hint = (
+                " Check the module name, and that its directory is on PYTHONPATH or the "
+                "plugin is installed."
+            )
+        return _usage_error(f"{exc}.{hint}" if not str(exc).endswith(".") else f"{exc}{hint}")
+    selected = _select(args.names, registry)
+    if isinstance(selected, str):
+        return _usage_error(selected)
+
+    settings = Settings(derandomize=True, database=None, verbosity=Verbosity.quiet)
+    outcomes = []
+    progress = tqdm(
+        selected, desc="checking", unit="op", file=sys.stderr, leave=False,
+        disable=not sys.stderr.isatty(),
+    )  # fmt: skip
+    for kind, name in progress:
+        progress.set_postfix_str(name)
+        target = resolve(name, kind)
+        outcomes.append(run_check(target, max_examples=args.examples, settings=settings))
+    progress.close()
+
+    failed = [o for o in outcomes if not o.passed]
+    if args.json:
+        report = {
+            "examples": args.examples,
+            "passed": not failed,
+            "results": [
+                {
+                    "name": o.name,
+                    "kind": o.kind,
+                    "plugin": o.plugin,
+                    "first_order": o.first_order,
+                    "second_order": o.second_order,
+                    "errors": o.errors,
+                }
+                for o in outcomes
+            ],
+        }
+        json.dump(report, sys.stdout, indent=2)
+        print()
+    else:
+        _table(outcomes, sys.stdout)
+        for outcome in failed:
+            for error in outcome.errors:
+                print(f"\nFAILED {outcome.kind} {outcome.name}:\n{error}")
+        print(
+            f"\n{len(outcomes) - len(failed)} passed, {len(failed)} failed "
+            f"({args.examples} examples per op and order)"
+        )
+    return EXIT_FAILED if failed else EXIT_OK
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,412 @@
+"""What the property suite asserts about one drawn example of an op or a loss.
+
+For a differentiable op or a loss, first order: :func:`nanograd.gradcheck` (full Jacobian and a
+random upstream gradient; shapes, dtypes, no writes into inputs or the upstream gradient, no
+aliased gradients), then the same call in float32, whose outputs and gradients must stay float32.
+Second order: :func:`nanograd.gradgradcheck` in fast mode. For an op declared
+``differentiable=False``: its output never requires grad. Every failure is a
+:class:`~nanograd.gradcheck.GradcheckError` that names the op and the plugin that registered it,
+followed by the drawn inputs.
+"""
+
+from __future__ import annotations
+
+import difflib
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from typing import Any, Literal
+
+import numpy as np
+from hypothesis import strategies as st
+
+from nanograd import plugins
+from nanograd.autograd import backward
+from nanograd.domain import Case, Domain, broadcast, elementwise
+from nanograd.gradcheck import GradcheckError, gradcheck, gradgradcheck
+from nanograd.registry import LossDef, OpDef, Registry
+from nanograd.tensor import Tensor
+from nanograd.testing.strategies import accepted_params, domain_cases
+
+__all__ = ["Example", "Target", "cases", "check_case", "examples", "resolve"]
+
+Kind = Literal["op", "loss"]
+Order = Literal[1, 2]
+REDUCTIONS = ("mean", "sum", "none")
+
+
+@dataclass(frozen=True)
+class Target:
+    """An op or a loss under test, with what the suite needs to know about it."""
+
+    kind: Kind
+    definition: OpDef | LossDef
+
+    @property
+    def name(self) -> str:
+        return self.definition.name
+
+    @property
+    def plugin(self) -> str:
+        return self.definition.plugin
+
+    @property
+    def label(self) -> str:
+        return f"{self.kind} {self.name!r} (plugin {self.plugin!r})"
+
+    @property
+    def differentiable(self) -> bool:
+        return not isinstance(self.definition, OpDef) or self.definition.differentiable
+
+    @property
+    def twice_differentiable(self) -> bool:
+        """For a loss, decided per example from the ops in its graph."""
+        return not isinstance(self.definition, OpDef) or self.definition.twice_differentiable
+
+    @property
+    def function(self) -> Callable[..., Any]:
+        return self.definition.function
+
+    def domain(self) -> Domain | None:
+        """The declared domain, or the default: broadcasting for a binary op, else one shape."""
+        if self.definition.domain is not None:
+            return self.definition.domain
+        return broadcast() if self.arity() >= 2 else elementwise()
+
+    def arity(self) -> int:
+        if isinstance(self.definition, OpDef):
+            return self.definition.arity
+        return max(_required_positional(self.definition.function), 1)
+
+    def has_gradient(self, position: int) -> bool:
+        """Whether input ``position`` (of the flattened inputs) has a vjp to check."""
+        op = self.definition
+        if not isinstance(op, OpDef) or op.variadic:
+            return True
+        return position < len(op.vjps) and op.vjps[position] is not None
+
+    def call(self, inputs: Sequence[Any], params: dict[str, Any]) -> Any:
+        if isinstance(self.definition, OpDef) and self.definition.variadic:
+            return self.function(list(inputs), **params)
+        return self.function(*inputs, **params)
+
+
+def _required_positional(func: Callable[..., Any]) -> int:
+    import inspect
+
+    try:
+        sig = inspect.signature(func)
+    except (TypeError, ValueError):
+        return 1
+    return sum(
+        1
+        for p in sig.parameters.values()
+        if p.kind in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD) and p.default is p.empty
+    )
+
+
+# -- finding what to check -------------------------------------------------------------------------
+
+
+def _registry(modules: Sequence[str] = ()) -> Registry:
+    return plugins.load(modules) if modules else plugins.registry()
+
+
+def resolve(
+    target: str | OpDef | LossDef | Target,
+    kind: Kind | None = None,
+    modules: Sequence[str] = (),
+) -> Target:
+    """The op or loss called ``target`` in the registry (after loading ``modules``).
+
+    Raises LookupError with a did-you-mean when no op or loss has that name.
+    """
+    if isinstance(target, Target):
+        return target
+    if isinstance(target, OpDef):
+        return Target("op", target)
+    if isinstance(target, LossDef):
+        return Target("loss", target)
+    reg = _registry(modules)
+    tables: list[tuple[Kind, dict[str, Any]]] = []
+    if kind in (None, "op"):
+        tables.append(("op", reg.ops))
+    if kind in (None, "loss"):
+        tables.append(("loss", reg.losses))
+    found = [(k, table[target]) for k, table in tables if target in table]
+    if len(found) > 1:
+        raise LookupError(f"{target!r} is both an op and a loss; say which with kind=")
+    if found:
+        return Target(found[0][0], found[0][1])
+    known = [name for _, table in tables for name in table]
+    close = difflib.get_close_matches(target, known, n=3)
+    what = " or ".join(k for k, _ in tables)
+    hint = f"; did you mean {', '.join(close)}?" if close else ""
+    raise LookupError(
+        f"no {what} named {target!r} is registered{hint} Loaded plugins: "
+        f"{', '.join(p.name for p in plugins.plugins()) or 'none'} "
+        "(`python -m nanograd.plugins` lists what each registered; a module that is not "
+        "installed loads with modules=[...], -p or NANOGRAD_PLUGINS)"
+    )
+
+
+# -- drawing examples ------------------------------------------------------------------------------
+
+
+def cases(target: str | OpDef | LossDef | Target) -> st.SearchStrategy[Case]:
+    """A strategy of :class:`~nanograd.domain.Case` from an op's or a loss's domain.
+
+    A loss that takes ``reduction`` and whose domain does not fix it gets each of
+    ``"mean"``, ``"sum"`` and ``"none"``.
+    """
+    t = resolve(target)
+    accepts = accepted_params(
+        t.definition.forward if isinstance(t.definition, OpDef) else t.function
+    )
+    drawn = domain_cases(t.domain(), t.arity(), accepts, where=t.label)
+    if t.kind == "loss" and accepts("reduction"):
+
+        def add_reduction(case: Case) -> st.SearchStrategy[Case]:
+            if "reduction" in case.params:
+                return st.just(case)
+            return st.sampled_from(REDUCTIONS).map(
+                lambda r: Case(case.inputs, {**case.params, "reduction": r})
+            )
+
+        return drawn.flatmap(add_reduction)
+    return drawn
+
+
+@dataclass(frozen=True)
+class Example:
+    """One check: a case, which of its inputs to pass as constants, and the random seed for
+    the upstream gradient. Constants exercise the call path ``x * 2.0``/``arr @ t``, where a
+    vjp receives a NumPy array or a Python scalar instead of a Tensor."""
+
+    case: Case
+    constants: frozenset[int] = field(default_factory=frozenset)
+    seed: int = 0
+
+
+def _flatten(target: Target, case: Case) -> list[Any]:
+    """The case's tensor inputs: a variadic op's sequence is opened up."""
+    inputs = list(case.inputs)
+    is_variadic = isinstance(target.definition, OpDef) and target.definition.variadic
+    if is_variadic and len(inputs) == 1 and isinstance(inputs[0], (list, tuple)):
+        return list(inputs[0])
+    return inputs
+
+
+def _is_floating(value: Any) -> bool:
+    data = value.data if isinstance(value, Tensor) else value
+    return isinstance(data, np.ndarray) and np.issubdtype(data.dtype, np.floating)
+
+
+def _candidates(target: Target, inputs: Sequence[Any]) -> list[int]:
+    """The inputs the suite differentiates: floating arrays with a vjp, and tensors that ask."""
+    chosen = []
+    for i, x in enumerate(inputs):
+        if isinstance(x, Tensor):
+            if x.requires_grad:
+                chosen.append(i)
+        elif _is_floating(x) and target.has_gradient(i):
+            chosen.append(i)
+    return chosen
+
+
+def examples(target: str | OpDef | LossDef | Target) -> st.SearchStrategy[Example]:
+    """Cases of ``target`` with a choice of constant inputs (never all) and a seed."""
+    t = resolve(target)
+
+    def complete(case: Case) -> st.SearchStrategy[Example]:
+        candidates = _candidates(t, _flatten(t, case))
+        constants: st.SearchStrategy[frozenset[int]] = st.just(frozenset())
+        if len(candidates) > 1:
+            constants = st.frozensets(st.sampled_from(candidates), max_size=len(candidates) - 1)
+        seeds = st.integers(0, 2**32 - 1)
+        return st.builds(Example, st.just(case), constants, seeds)
+
+    return cases(t).flatmap(complete)
+
+
+# -- checking one example --------------------------------------------------------------------------
+
+
+def _describe(target: Target, example: Example) -> str:
+    lines = ["  drawn inputs:"]
+    inputs = _flatten(target, example.case)
+    wrt = set(_candidates(target, inputs)) - example.constants
+    for i, x in enumerate(inputs):
+        data = x.data if isinstance(x, Tensor) else x
+        if i in example.constants:
+            role = "constant"
+        elif i in wrt:
+            role = "differentiated"
+        else:
+            role = "passed through"
+        if isinstance(data, np.ndarray):
+            body = np.array2string(data, precision=6, separator=", ", threshold=40)
+            body = body.replace("\n", "\n      ")
+            lines.append(f"    input {i} ({role}, shape {data.shape}, {data.dtype}): {body}")
+        else:
+            lines.append(f"    input {i} ({role}): {data!r}")
+    lines.append(f"    params: {dict(example.case.params)!r}")
+    lines.append(f"    upstream gradient seed: {example.seed}")
+    return "\n".join(lines)
+
+
+def _arguments(inputs: Sequence[Any], constants: frozenset[int]) -> list[Any]:
+    """Inputs as the check passes them: a 0-d constant as the Python float a user would write."""
+    args = list(inputs)
+    for i in constants:
+        x = args[i]
+        if isinstance(x, np.ndarray) and x.ndim == 0:
+            args[i] = float(x)
+    return args
+
+
+def _graph_ops(outputs: Sequence[Tensor]) -> set[OpDef]:
+    """Every op in the graph that made ``outputs``."""
+    seen: set[int] = set()
+    found: set[OpDef] = set()
+    stack = list(outputs)
+    while stack:
+        t = stack.pop()
+        if id(t) in seen:
+            continue
+        seen.add(id(t))
+        if t.grad_fn is not None:
+            found.add(t.grad_fn)
+        for x in t._inputs or ():
+            if isinstance(x, Tensor):
+                stack.append(x)
+    return found
+
+
+def _as_tuple(result: Any) -> tuple[Any, ...]:
+    return tuple(result) if isinstance(result, (tuple, list)) else (result,)
+
+
+def check_case(
+    target: str | OpDef | LossDef | Target,
+    example: Example | Case,
+    order: Order = 1,
+) -> Literal["pass", "n/a"]:
+    """Run the checks of one order on one example; raise GradcheckError naming the op.
+
+    Returns ``"n/a"`` for second order when it does not apply (the op or a loss's graph is not
+    twice differentiable, or nothing is differentiated), else ``"pass"``.
+    """
+    t = resolve(target)
+    if isinstance(example, Case):
+        example = Example(example)
+    try:
+        return _check(t, example, order)
+    except GradcheckError as exc:
+        raise exc.with_context(_describe(t, example)) from None
+    except Exception as exc:
+        raise GradcheckError(
+            f"{t.label} raised {type(exc).__name__}: {exc}\n{_describe(t, example)}",
+            name=t.label, problem="error", order=order,
+        ) from exc  # fmt: skip
+
+
+def _check(t: Target, example: Example, order: Order) -> Literal["pass", "n/a"]:
+    inputs = _flatten(t, example.case)
+    params = dict(example.case.params)
+    wrt = [i for i in _candidates(t, inputs) if i not in example.constants]
+    args = _arguments(inputs, example.constants)
+    param_arrays = [(k, v, v.copy()) for k, v in params.items() if isinstance(v, np.ndarray)]
+
+    def fn(*xs: Any) -> Any:
+        return t.call(xs, params)
+
+    status: Literal["pass", "n/a"] = "pass"
+    if not t.differentiable:
+        _check_constant_output(t, fn, args)
+        status = "n/a" if order == 2 else "pass"
+    elif not wrt:
+        status = "n/a" if order == 2 else _forward_only(t, fn, args)
+    elif order == 1:
+        gradcheck(fn, args, wrt=wrt, seed=example.seed, name=t.label)
+        _check_float32(t, fn, args, wrt, params, example.seed)
+    elif not t.twice_differentiable:
+        status = "n/a"
+    else:
+        probe = [Tensor(x, requires_grad=True) if i in wrt else x for i, x in enumerate(args)]
+        outputs = [o for o in _as_tuple(fn(*probe)) if isinstance(o, Tensor)]
+        if any(not op.twice_differentiable for op in _graph_ops(outputs)):
+            status = "n/a"
+        else:
+            gradgradcheck(fn, args, wrt=wrt, seed=example.seed, name=t.label, fast=True)
+    for key, now, before in param_arrays:
+        if not np.array_equal(now, before):
+            raise GradcheckError(
+                f"{t.label} wrote into its parameter {key!r}; parameters are read-only",
+                name=t.label, problem="mutation", order=order,
+            )  # fmt: skip
+    return status
+
+
+def _forward_only(t: Target, fn: Callable[..., Any], args: Sequence[Any]) -> Literal["pass"]:
+    fn(*args)
+    return "pass"
+
+
+def _check_constant_output(t: Target, fn: Callable[..., Any], args: Sequence[Any]) -> None:
+    """A non-differentiable op's results stay out of the graph, even from inputs that ask."""
+    leaves = [
+        Tensor(x, requires_grad=True) if _is_floating(x) and not isinstance(x, Tensor) else x
+        for x in args
+    ]
+    for k, out in enumerate(_as_tuple(fn(*leaves))):
+        if isinstance(out, Tensor) and out.requires_grad:
+            raise GradcheckError(
+                f"{t.label} is declared differentiable=False, but output {k} requires grad",
+                name=t.label, problem="output",
+            )  # fmt: skip
+
+
+def _check_float32(
+    t: Target,
+    fn: Callable[..., Any],
+    args: Sequence[Any],
+    wrt: Sequence[int],
+    params: dict[str, Any],
+    seed: int,
+) -> None:
+    """Float32 in gives float32 out and float32 gradients (unless the op takes a ``dtype``)."""
+    leaves: dict[int, Tensor] = {}
+    call: list[Any] = []
+    for i, x in enumerate(args):
+        if i in wrt:
+            leaves[i] = Tensor(np.asarray(x.data if isinstance(x, Tensor) else x, np.float32),
+                               requires_grad=True)  # fmt: skip
+            call.append(leaves[i])
+        elif isinstance(x, np.ndarray) and np.issubdtype(x.dtype, np.floating):
+            call.append(x.astype(np.float32))
+        else:
+            call.append(x)
+    outputs = [o for o in _as_tuple(fn(*call)) if isinstance(o, Tensor)]
+    floating = [o for o in outputs if np.issubdtype(o.dtype, np.floating)]
+    if "dtype" not in params:
+        for k, out in enumerate(floating):
+            if out.dtype != np.float32:
+                raise GradcheckError(
+                    f"{t.label}: float32 inputs gave a {out.dtype} output {k}; float32 "
+                    "computations must stay float32 (look for a float64 constant or a NumPy "
+                    "call that promotes)",
+                    name=t.label, problem="dtype",
+                )  # fmt: skip
+    rng = np.random.default_rng(seed)
+    needing = [o for o in floating if o.requires_grad]
+    if not needing:
+        return
+    backward(needing, [Tensor(rng.standard_normal(o.shape).astype(o.dtype)) for o in needing])
+    for i, leaf in leaves.items():
+        g = leaf.grad
+        if g is not None and (g.dtype != np.float32 or g.shape != leaf.shape):
+            raise GradcheckError(
+                f"{t.label}: the gradient of float32 input {i} (shape {leaf.shape}) is "
+                f"{g.dtype} of shape {g.shape}; it must be float32 of the input's shape",
+                name=t.label, problem="dtype", input_index=i, shape=leaf.shape,
+            )  # fmt: skip

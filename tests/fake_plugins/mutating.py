@@ -1,0 +1,47 @@
+"""Ops that write into arrays they were given: their results are right, their manners are not.
+
+``relu_inplace`` clamps its input in place; ``double_inplace`` doubles the upstream gradient in
+place to save an allocation.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+import numpy as np
+
+import nanograd as ng
+from nanograd import domain
+
+
+def _relu_inplace(x: np.ndarray) -> np.ndarray:
+    return np.maximum(x, 0.0, out=x)
+
+
+def _double(x: np.ndarray) -> np.ndarray:
+    return 2 * x
+
+
+def _double_grad(g: Any, out: Any, x: Any) -> Any:
+    data = g.data
+    data *= 2
+    return ng.Tensor(data)
+
+
+@ng.hookimpl
+def nanograd_register_ops(register: Callable[..., Any]) -> None:
+    register(
+        "relu_inplace",
+        _relu_inplace,
+        lambda g, out, x: g * (out > 0),
+        domain=domain.elementwise(avoid=(0.0,)),
+        twice_differentiable=False,
+    )
+    register(
+        "double_inplace",
+        _double,
+        _double_grad,
+        domain=domain.elementwise(),
+        twice_differentiable=False,
+    )
