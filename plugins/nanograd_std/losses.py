@@ -175,7 +175,7 @@ def hinge(input: Any, target: Any, margin: float = 1.0, reduction: str = "mean")
     _reduction("hinge", reduction)
     x = _input("hinge", input)
     t = _float_target("hinge", x, target)
-    values = t.data if isinstance(t, Tensor) else t
+    values = np.asarray(target.data if isinstance(target, Tensor) else target)
     if values.size and not np.all((values == 1) | (values == -1)):
         found = np.unique(values)[:6]
         raise ValueError(
