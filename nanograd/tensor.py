@@ -607,7 +607,7 @@ def unbind_ops() -> None:
     from nanograd import ops as ops_module
 
     for name in _ops:
-        ops_module.__dict__.pop(name, None)
+        vars(ops_module).pop(name, None)
     _ops.clear()
     for name in _bound_methods:
         if name in Tensor.__dict__:
@@ -626,7 +626,7 @@ def bind_ops(registry: Registry) -> None:
     _ops.update(registry.ops)
     for op in registry.ops.values():
         op.function = make_function(op)
-        ops_module.__dict__[op.name] = op.function
+        setattr(ops_module, op.name, op.function)
         # The registry has already refused method names the engine defines, except the shape
         # helpers, which keep their own definition.
         if op.method is not None and op.method not in Tensor.__dict__:

@@ -12,14 +12,14 @@ from typing import Any
 
 import numpy as np
 import pytest
-from plugin_fixtures import PYTHON, fresh_plugins, subprocess_env
+from plugin_fixtures import PYTHON, no_plugins_loaded, subprocess_env
 
 import nanograd as ng
 from nanograd import plugins
 from nanograd.registry import PluginError
 from nanograd.tensor import Tensor
 
-pytestmark = pytest.mark.usefixtures(fresh_plugins.__name__)
+pytestmark = pytest.mark.usefixtures(no_plugins_loaded.__name__)
 
 
 def run_python(code: str, **env: str) -> subprocess.CompletedProcess[str]:

@@ -20,7 +20,7 @@ TESTS_DIR = Path(__file__).resolve().parent.parent
 
 
 @pytest.fixture
-def fresh_plugins(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
+def no_plugins_loaded(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
     """No plugin loaded and no plugin environment variable set; afterwards, back to normal.
 
     Teardown resets again, so the next use in any test loads the usual plugins afresh under the
