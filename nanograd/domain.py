@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from typing import Any, Literal
 
 ShapeKind = Literal["elementwise", "broadcast", "reduction", "matmul", "custom"]
+_KINDS: tuple[ShapeKind, ...] = ("elementwise", "broadcast", "reduction", "matmul", "custom")
 
 
 @dataclass(frozen=True)
@@ -38,6 +39,17 @@ class Domain:
     params: Mapping[str, Any] = field(default_factory=dict)
     strategy: Callable[..., Any] | None = None
     """For ``custom``: ``strategy(draw_arrays)`` returns a Hypothesis strategy of ``Case``."""
+
+    def __post_init__(self) -> None:
+        # Checked here, when the plugin declares its op, rather than when the suite first draws.
+        if self.kind not in _KINDS:
+            raise ValueError(f"domain kind {self.kind!r} is not one of {', '.join(_KINDS)}")
+        if not self.low < self.high:
+            raise ValueError(f"a domain needs low < high; got low={self.low}, high={self.high}")
+        if self.margin < 0:
+            raise ValueError(f"a domain's margin is a distance, >= 0; got {self.margin}")
+        if (self.kind == "custom") != (self.strategy is not None):
+            raise ValueError("a custom domain, and only a custom one, takes a strategy")
 
 
 def elementwise(

@@ -224,3 +224,19 @@ def test_parameters_may_be_passed_by_position_or_keyword() -> None:
         ng.ops.sum(x, 0, axis=0)
     with pytest.raises(TypeError, match=r"sum\(\) takes 1 tensor input\(s\) and then the param"):
         ng.ops.sum(x, 0, True, "extra")
+
+
+@pytest.mark.parametrize(
+    ("make", "said"),
+    [
+        (lambda: domain.elementwise(2.0, 1.0), "low < high"),
+        (lambda: domain.broadcast(margin=-0.1), "margin"),
+        (lambda: domain.Domain("custom"), "takes a strategy"),
+        (lambda: domain.Domain("diagonal"), "is not one of"),  # type: ignore[arg-type]
+    ],
+)
+def test_an_impossible_domain_is_refused_where_it_is_declared(
+    make: Callable[[], Any], said: str
+) -> None:
+    with pytest.raises(ValueError, match=said):
+        make()

@@ -268,3 +268,28 @@ def test_shape_helpers_accept_both_calling_conventions() -> None:
     assert b.mT.shape == (4, 3, 2) and b.permute(2, 0, 1).shape == (3, 4, 2)
     assert b.flatten().shape == (24,)
     assert t.float().dtype == np.float32 and t.double() is t
+
+
+# -- creation ------------------------------------------------------------------------------------
+
+
+def test_creation_takes_either_shape_convention() -> None:
+    assert ng.zeros(2, 3).shape == (2, 3) and ng.zeros((2, 3)).shape == (2, 3)
+    assert ng.ones([4]).shape == (4,) and ng.randn(2, 2).shape == (2, 2)
+    assert ng.rand((3,), dtype=np.float32).dtype == np.float32
+    np.testing.assert_array_equal(ng.full((2,), 7.0).data, [7.0, 7.0])
+    np.testing.assert_array_equal(ng.arange(3).data, [0, 1, 2])
+
+
+def test_like_functions_keep_the_dtype_unless_told() -> None:
+    t = ng.tensor([1, 2], dtype=np.float32)
+    assert ng.zeros_like(t).dtype == np.float32 and ng.ones_like(t).shape == (2,)
+    assert ng.ones_like(t, dtype=np.float64).dtype == np.float64
+    assert ng.zeros_like(t, requires_grad=True).requires_grad
+
+
+def test_random_draws_follow_the_generator() -> None:
+    a = ng.randn(3, generator=np.random.default_rng(5))
+    b = ng.randn(3, generator=np.random.default_rng(5))
+    np.testing.assert_array_equal(a.data, b.data)
+    np.testing.assert_array_equal(a.data, np.random.default_rng(5).standard_normal(3))
