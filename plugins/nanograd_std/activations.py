@@ -37,12 +37,15 @@ def _sigmoid(x: np.ndarray) -> np.ndarray:
     # 1 / (1 + exp(-x)) is accurate in relative terms for every x; clamping the exponent keeps
     # exp from overflowing (and warning) where the result is under the smallest normal number.
     limit = _EXP_LIMIT.get(x.dtype)
-    if (
-        limit is None
-    ):  # float16, whose limit (11) would be visible, works in float32; ints in float64
+    if limit is None:
+        # float16, whose limit (11) would be visible, works in float32; integers in float64
         work = np.float32 if x.dtype == np.float16 else np.float64
         return _sigmoid(x.astype(work)).astype(np.result_type(x.dtype, np.float16))
     return np.reciprocal(1.0 + np.exp(np.minimum(-x, limit)))
+
+
+def _relu(x: np.ndarray) -> np.ndarray:
+    return np.maximum(x, 0)
 
 
 def _leaky_relu(x: np.ndarray, negative_slope: float = 0.01) -> np.ndarray:
@@ -120,7 +123,7 @@ def register_ops(register: Register) -> None:
     )
     register(
         "relu",
-        lambda x: np.maximum(x, 0),
+        _relu,
         lambda g, out, x: g * (out > 0),
         domain=domain.elementwise(avoid=(0.0,)),
         method=True,
@@ -151,7 +154,8 @@ def register_ops(register: Register) -> None:
         _softplus_grad,
         domain=domain.elementwise(-6.0, 6.0),
         method=True,
-        kink="above beta * x > threshold the op is x itself, with gradient 1, as PyTorch",
+        kink="where beta * x > threshold the op is x itself, gradient 1; at the threshold the "
+        "gradient jumps from sigmoid(threshold) to 1, as PyTorch",
         doc="log(1 + exp(beta * x)) / beta, and x itself where beta * x > threshold "
         "(PyTorch's beta=1, threshold=20).",
     )

@@ -185,7 +185,7 @@ def register_ops(register: Register) -> None:
         _std_grad,
         domain=domain.custom(_spread_cases),
         method=True,
-        kink="where std is 0 (all elements equal) the gradient is 0; PyTorch gives nan",
+        kink="where std is 0 (all elements equal) the gradient is 0, as PyTorch",
         doc="The standard deviation over axis, sqrt(var(x, axis, ddof)); ddof=0 as NumPy.",
     )
     register(
