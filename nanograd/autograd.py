@@ -219,7 +219,7 @@ def _run(
                         if (
                             type(gx) is not Tensor
                             or gx.data.shape != x.data.shape
-                            or gx.data.dtype != x.data.dtype
+                            or (gx.data.dtype is not x.data.dtype and gx.data.dtype != x.data.dtype)
                         ):
                             gx = _conform(gx, x, op, i)
                         prev = grads.get(xkey)

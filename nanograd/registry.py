@@ -77,10 +77,15 @@ class OptimizerDef:
 
 
 def _check_name(kind: str, name: object, plugin: str) -> str:
-    if not isinstance(name, str) or not name.isidentifier() or keyword.iskeyword(name):
+    if (
+        not isinstance(name, str)
+        or not name.isidentifier()
+        or keyword.iskeyword(name)
+        or name.startswith("_")
+    ):
         raise PluginError(
-            f"plugin {plugin!r} registered a {kind} named {name!r}: "
-            "a name must be a Python identifier such as 'softplus'"
+            f"plugin {plugin!r} registered {kind} {name!r}: a name must be a Python identifier "
+            "that does not start with '_', such as 'softplus'"
         )
     return name
 
