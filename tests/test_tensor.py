@@ -230,6 +230,22 @@ def test_negation() -> None:
     np.testing.assert_array_equal(t.grad.data, [-3.0, -4.0])
 
 
+COMPARISONS = [operator.lt, operator.le, operator.gt, operator.ge, operator.eq, operator.ne]
+
+
+@pytest.mark.parametrize("compare", COMPARISONS, ids=lambda f: f.__name__)
+@pytest.mark.parametrize("other", [2.0, np.array([2.0, 1.0, 3.0])], ids=["scalar", "array"])
+def test_comparisons_with_a_constant_on_either_side(compare: Any, other: Any) -> None:
+    t = ng.tensor([1.0, 2.0, 3.0], requires_grad=True)
+    for result, expected in (
+        (compare(t, other), compare(t.data, other)),
+        (compare(other, t), compare(other, t.data)),
+    ):
+        assert isinstance(result, Tensor) and result.dtype == np.bool_
+        assert not result.requires_grad
+        np.testing.assert_array_equal(result.data, expected)
+
+
 def test_python_scalars_keep_a_float32_tensor_float32() -> None:
     t = ng.tensor([1.0, 2.0], dtype=np.float32)
     for out in (t * 2.0, 2.0 * t, t + 1, 1 - t, t / 3.0, t**0.5, 2.0**t):
