@@ -66,11 +66,14 @@ class Target:
     def function(self) -> Callable[..., Any]:
         return self.definition.function
 
-    def domain(self) -> Domain | None:
-        """The declared domain, or the default: broadcasting for a binary op, else one shape."""
+    def domain(self) -> Domain:
+        """The declared domain, or the default: inputs of one shape for a loss and a unary op,
+        broadcasting shapes for an op of several inputs (a comparison, say)."""
         if self.definition.domain is not None:
             return self.definition.domain
-        return broadcast() if self.arity() >= 2 else elementwise()
+        if self.kind == "op" and self.arity() >= 2:
+            return broadcast()
+        return elementwise()
 
     def arity(self) -> int:
         if isinstance(self.definition, OpDef):

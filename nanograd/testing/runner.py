@@ -13,7 +13,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
-from hypothesis import HealthCheck, given
+from hypothesis import HealthCheck, Phase, given
 from hypothesis import settings as Settings
 
 from nanograd import plugins
@@ -50,11 +50,14 @@ def hypothesis_settings(
     max_examples: int | None = None, parent: Settings | None = None, **overrides: Any
 ) -> Settings:
     """The active profile (or ``parent``) with what gradient checks need: no deadline, one
-    shrunk failure rather than several, and no complaint that a test is slow."""
+    shrunk failure rather than several, no complaint that a test is slow, and no "explain"
+    phase (the error already says what is wrong, and explaining costs more than shrinking)."""
+    base = parent if parent is not None else Settings()
     options: dict[str, Any] = {
         "deadline": None,
         "report_multiple_bugs": False,
         "suppress_health_check": [HealthCheck.too_slow, HealthCheck.data_too_large],
+        "phases": [phase for phase in base.phases if phase is not Phase.explain],
     }
     if max_examples is not None:
         options["max_examples"] = max_examples

@@ -11,9 +11,9 @@ per output element, and Hypothesis finds shape bugs on small shapes as readily a
 
 from __future__ import annotations
 
+import functools
 import inspect
 from collections.abc import Callable, Sequence
-from functools import partial
 from typing import Any
 
 import numpy as np
@@ -104,6 +104,11 @@ def _allowed(low: float, high: float, avoid: Sequence[float], margin: float) -> 
     intervals = [(float(low), float(high))]
     for point in sorted(avoid):
         cut_low, cut_high = point - margin, point + margin
+        # Step past rounding, so the ends themselves are a full margin away.
+        while point - cut_low < margin:
+            cut_low = float(np.nextafter(cut_low, -np.inf))
+        while cut_high - point < margin:
+            cut_high = float(np.nextafter(cut_high, np.inf))
         kept = []
         for a, b in intervals:
             if b < cut_low or a > cut_high:
@@ -141,7 +146,7 @@ def values(
     """
     intervals = _allowed(low, high, avoid, margin)
     floats = st.floats(low, high, allow_nan=False, allow_infinity=False, allow_subnormal=False)
-    return floats.map(partial(_snap, intervals))
+    return floats.map(functools.partial(_snap, intervals))
 
 
 def _grid(
@@ -204,6 +209,26 @@ def _arrays(
             lambda s: _arrays(s, low, high, avoid, margin, distinct, part, parts, dtype)
         )
     shape = tuple(int(n) for n in shape)
+    return _arrays_of_shape(
+        shape, float(low), float(high), tuple(avoid), float(margin), distinct, part, parts,
+        np.dtype(dtype),
+    )  # fmt: skip
+
+
+@functools.lru_cache(maxsize=4096)
+def _arrays_of_shape(
+    shape: Shape,
+    low: float,
+    high: float,
+    avoid: tuple[float, ...],
+    margin: float,
+    distinct: bool,
+    part: int,
+    parts: int,
+    dtype: np.dtype[Any],
+) -> st.SearchStrategy[np.ndarray]:
+    """Cached: shapes are drawn anew for every example, and building (and validating) a fresh
+    array strategy each time would cost more than the draw itself."""
     if distinct or parts > 1:
         drawn = _grid_arrays(shape, _grid(low, high, avoid, margin, part, parts), distinct)
         return drawn if np.dtype(dtype) == np.float64 else drawn.map(lambda a: a.astype(dtype))
@@ -280,7 +305,7 @@ def domain_cases(
                 f"{where}: the custom domain's strategy(arrays) must return a Hypothesis "
                 f"strategy of nanograd.domain.Case, got {type(strategy).__name__}"
             )
-        return strategy.map(partial(_merged, fixed, where))
+        return strategy.map(functools.partial(_merged, fixed, where))
     if kind == "elementwise":
         drawn = shapes().flatmap(lambda s: with_inputs([s] * n_inputs))
         return drawn.map(lambda inputs: Case(inputs, dict(fixed)))

@@ -1,0 +1,49 @@
+"""The gradient property test for every registered loss, as for ops.
+
+Losses are read from the registry at collection. With none registered there is nothing to
+parametrize (an empty parametrization would be reported as a skip), and only the tests below
+that bring their own loss run.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import pytest
+from hypothesis import find
+
+from nanograd.registry import Registry
+from nanograd.testing import cases, check_loss, registered_losses
+
+LOSSES = registered_losses()
+
+if LOSSES:
+
+    @pytest.mark.parametrize("name", LOSSES)
+    def test_loss_gradients_pass_the_property_checks(name: str) -> None:
+        check_loss(name)
+
+
+def test_a_plugin_loss_is_discovered_and_checked(
+    fresh_plugins: Callable[..., Registry],
+) -> None:
+    fresh_plugins("fake_plugins.good")
+    assert registered_losses(plugin="fake_plugins.good") == ["squared_error"]
+    check_loss("squared_error", max_examples=10)
+
+
+@pytest.mark.parametrize("reduction", ["mean", "sum", "none"])
+def test_each_reduction_is_drawn_for_a_loss_that_takes_one(
+    fresh_plugins: Callable[..., Registry], reduction: str
+) -> None:
+    fresh_plugins("fake_plugins.good")
+    case = find(cases("squared_error"), lambda c: c.params["reduction"] == reduction)
+    assert case.params == {"reduction": reduction}
+
+
+def test_a_loss_without_a_domain_gets_two_inputs_of_one_shape(
+    fresh_plugins: Callable[..., Registry],
+) -> None:
+    fresh_plugins("fake_plugins.wrong_loss")
+    case = find(cases("half_detached_mse"), lambda c: c.inputs[0].ndim == 2)
+    assert len(case.inputs) == 2 and case.inputs[0].shape == case.inputs[1].shape
