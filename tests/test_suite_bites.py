@@ -133,6 +133,15 @@ def test_a_vjp_writing_into_the_upstream_gradient_is_reported(
     assert "the backward pass wrote into the upstream gradient" in str(error)
 
 
+def test_a_non_differentiable_op_writing_into_its_input_is_reported(
+    fresh_plugins: FreshPlugins,
+) -> None:
+    fresh_plugins("fake_plugins.mutating")
+    error = _raised(check_op, "positive_inplace")
+    assert error.problem == "mutation"
+    assert "op 'positive_inplace' (plugin 'fake_plugins.mutating') wrote into input 0" in str(error)
+
+
 def test_a_correct_plugin_op_and_loss_pass(fresh_plugins: FreshPlugins) -> None:
     fresh_plugins()
     check_op("cube", modules=["fake_plugins.good"], settings=BITE)

@@ -361,7 +361,17 @@ def _check_constant_output(t: Target, fn: Callable[..., Any], args: Sequence[Any
         Tensor(x, requires_grad=True) if _is_floating(x) and not isinstance(x, Tensor) else x
         for x in args
     ]
-    for k, out in enumerate(_as_tuple(fn(*leaves))):
+    arrays = [(i, x.data if isinstance(x, Tensor) else x) for i, x in enumerate(leaves)]
+    before = [(i, a.copy()) for i, a in arrays if isinstance(a, np.ndarray)]
+    outputs = _as_tuple(fn(*leaves))
+    for i, then in before:
+        if not np.array_equal(arrays[i][1], then):
+            raise GradcheckError(
+                f"{t.label} wrote into input {i} (shape {then.shape}); an op must not modify "
+                "its inputs in place",
+                name=t.label, problem="mutation", input_index=i, shape=then.shape,
+            )  # fmt: skip
+    for k, out in enumerate(outputs):
         if isinstance(out, Tensor) and out.requires_grad:
             raise GradcheckError(
                 f"{t.label} is declared differentiable=False, but output {k} requires grad",

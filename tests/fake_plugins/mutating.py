@@ -1,7 +1,7 @@
 """Ops that write into arrays they were given: their results are right, their manners are not.
 
 ``relu_inplace`` clamps its input in place; ``double_inplace`` doubles the upstream gradient in
-place to save an allocation.
+place to save an allocation; ``positive_inplace``, a comparison, zeroes the negatives it was given.
 """
 
 from __future__ import annotations
@@ -17,6 +17,11 @@ from nanograd import domain
 
 def _relu_inplace(x: np.ndarray) -> np.ndarray:
     return np.maximum(x, 0.0, out=x)
+
+
+def _positive_inplace(x: np.ndarray) -> np.ndarray:
+    x[x < 0] = 0.0
+    return x > 0
 
 
 def _double(x: np.ndarray) -> np.ndarray:
@@ -45,3 +50,4 @@ def nanograd_register_ops(register: Callable[..., Any]) -> None:
         domain=domain.elementwise(),
         twice_differentiable=False,
     )
+    register("positive_inplace", _positive_inplace, None, differentiable=False, inputs=1)
