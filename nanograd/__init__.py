@@ -14,6 +14,7 @@ from nanograd import domain, ops, plugins
 from nanograd._mode import enable_grad, is_grad_enabled, no_grad, set_grad_enabled
 from nanograd.autograd import grad
 from nanograd.creation import arange, full, ones, ones_like, rand, randn, zeros, zeros_like
+from nanograd.gradcheck import gradcheck, gradgradcheck
 from nanograd.hookspecs import hookimpl
 from nanograd.registry import PluginError
 from nanograd.tensor import Tensor, as_tensor, tensor
@@ -29,8 +30,7 @@ _LAZY: dict[str, tuple[str, str | None]] = {
     "optim": ("nanograd.optim", None),
     "losses": ("nanograd.losses", None),
     "testing": ("nanograd.testing", None),
-    "gradcheck": ("nanograd.gradcheck", "gradcheck"),
-    "gradgradcheck": ("nanograd.gradcheck", "gradgradcheck"),
+    "manual_seed": ("nanograd.nn.init", "manual_seed"),
     "save": ("nanograd.serialization", "save"),
     "load": ("nanograd.serialization", "load"),
 }
@@ -56,6 +56,8 @@ __all__ = [
     "enable_grad",
     "full",
     "grad",
+    "gradcheck",
+    "gradgradcheck",
     "hookimpl",
     "is_grad_enabled",
     "no_grad",

@@ -17,8 +17,6 @@ itself, built with ``create_graph=True``, with respect to the inputs and the ups
 from __future__ import annotations
 
 import copy
-import sys
-import types
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -650,18 +648,3 @@ def gradgradcheck(
     inner = [values[i] for i in chosen] + upstream
     _check(first_order, inner, tuple(range(len(inner))), None, names, opts, label)
     return True
-
-
-class _CallableModule(types.ModuleType):
-    """This module, callable as :func:`gradcheck`.
-
-    ``ng.gradcheck`` is exported lazily, but once anything imports ``nanograd.gradcheck`` the
-    import system sets the package attribute ``gradcheck`` to this module, hiding the lazy
-    export. Calling the module then still means calling the function.
-    """
-
-    def __call__(self, *args: Any, **kwargs: Any) -> bool:
-        return gradcheck(*args, **kwargs)
-
-
-sys.modules[__name__].__class__ = _CallableModule
