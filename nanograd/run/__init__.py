@@ -8,7 +8,7 @@ names, and writes a run folder. See docs/experiments.md. Modules, one job each:
 - ``config``: defaults and overrides; ``experiment``: loading experiment files;
 - ``data``: checking, splitting and batching; ``build``: seeded data, model and optimizer;
 - ``components``: optimizer, schedule and loss by name; ``training``: the epoch loop;
-- ``checkpoint`` and ``state``: snapshots and pickle-free state files; ``folder``: the run folder;
+- ``checkpoint``: snapshots of training and the files they become; ``folder``: the run folder;
 - ``console``: output and log.txt; ``signals``: Ctrl-C; ``provenance``: versions and git;
 - ``lifecycle``: the built-in progress bar, metrics writer and plotter plugins;
 - ``plotting`` and ``metrics``: helpers for experiment files.

@@ -4,24 +4,24 @@ At the end of every epoch the loop takes a :class:`Snapshot` in memory: copies o
 parameters, the optimizer's and schedule's state, the random generators' states, the epoch
 counter, the history and the early-stopping bookkeeping. Whatever stops the run (completion,
 Ctrl-C, a failure), the last snapshot is what is written, so the run folder always holds a
-consistent state from the last finished epoch. ``checkpoint.npz`` + ``checkpoint.json`` hold
-everything ``--resume`` needs (no pickle); ``model.npz`` and ``best.npz`` hold model weights
-alone, loadable with ``ng.load`` and ``model.load_state_dict``.
+consistent state from the last finished epoch. ``checkpoint.npz`` holds everything ``--resume``
+needs; ``model.npz`` and ``best.npz`` hold model weights alone. All three are written with
+``ng.save`` (atomic, no pickle) and read back with ``ng.load``, so
+``model.load_state_dict(ng.load("best.npz"))`` restores a model outside the runner.
 """
 
 from __future__ import annotations
 
-import io
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 
-from nanograd.run.state import atomic_write_bytes, load_state, save_state
+from nanograd.serialization import CheckpointError, load, save
 from nanograd.tensor import Tensor
 
-CHECKPOINT = "checkpoint"
+CHECKPOINT = "checkpoint.npz"
 
 
 def copy_tree(value: Any) -> Any:
@@ -57,27 +57,10 @@ def load_model_state(model: Any, state: dict[str, np.ndarray]) -> None:
         p.data[...] = state[f"param{i}"]
 
 
-def save_weights(state: dict[str, np.ndarray], path: Path) -> None:
-    """Write model weights as ``.npz``: with ``ng.save`` when the library has it."""
-    try:
-        from nanograd.serialization import save
-    except ImportError:
-        buffer = io.BytesIO()
-        np.savez(buffer, **state)  # type: ignore[arg-type]
-        atomic_write_bytes(path, buffer.getvalue())
-        return
-    save(state, path)
-
-
 def load_weights(path: Path) -> dict[str, np.ndarray] | None:
-    """Weights written by :func:`save_weights`, or None if there is no such file."""
+    """Weights written for a run (``model.npz``, ``best.npz``), or None if there is no file."""
     if not path.exists():
         return None
-    try:
-        from nanograd.serialization import load
-    except ImportError:
-        with np.load(path, allow_pickle=False) as weights:
-            return {name: np.array(weights[name]) for name in weights.files}
     return {name: np.asarray(value) for name, value in load(path).items()}
 
 
@@ -139,7 +122,7 @@ class Snapshot:
                 rngs[name].bit_generator.state = copy_tree(state)
 
     def save(self, folder: Path) -> None:
-        save_state(
+        save(
             {
                 "epoch": self.epoch,
                 "model": self.model,
@@ -156,7 +139,15 @@ class Snapshot:
 
     @classmethod
     def load(cls, folder: Path) -> Snapshot:
-        state = load_state(folder / CHECKPOINT)
+        """The snapshot in ``folder``'s checkpoint; :class:`CheckpointError` if unusable."""
+        path = folder / CHECKPOINT
+        if not path.exists():
+            raise CheckpointError(f"{path} does not exist")
+        state = load(path)
+        fields = {"epoch", "model", "optimizer", "schedule", "rngs", "history", "best_value",
+                  "best_epoch", "bad_epochs"}  # fmt: skip
+        if not isinstance(state, dict) or set(state) != fields:
+            raise CheckpointError(f"{path} is not a run checkpoint")
         return cls(**state)
 
 
@@ -171,16 +162,15 @@ class Checkpoints:
         """Write the checkpoint and weights; returns the file names written.
 
         ``model.npz`` is the last finished epoch's weights; ``best.npz`` the best epoch's by the
-        monitored metric; ``checkpoint.*`` the state ``--resume`` continues from.
+        monitored metric; ``checkpoint.npz`` the state ``--resume`` continues from.
         """
         if self.last is None:
             return []
-        written = []
-        save_weights(self.last.model, folder / "model.npz")
-        written.append("model.npz")
+        save(self.last.model, folder / "model.npz")
+        written = ["model.npz"]
         if self.best_model is not None:
-            save_weights(self.best_model, folder / "best.npz")
+            save(self.best_model, folder / "best.npz")
             written.append("best.npz")
         self.last.save(folder)
-        written += [f"{CHECKPOINT}.npz", f"{CHECKPOINT}.json"]
+        written.append(CHECKPOINT)
         return written

@@ -15,8 +15,6 @@ from typing import Any
 from nanograd import plugins
 from nanograd.run.errors import ConfigError, did_you_mean
 
-SCHEDULES = ("step", "exponential", "cosine", "warmup", "plateau")
-
 
 def _registered(kind: str, name: str, table: Mapping[str, Any], where: str) -> Any:
     item = table.get(name)
@@ -54,12 +52,13 @@ def make_schedule(optimizer: Any, config: Mapping[str, Any], where: str) -> Any:
     name = config["schedule"]
     if name is None:
         return None
-    if name not in SCHEDULES:
-        raise ConfigError(
-            f"{where}: unknown schedule {name!r}{did_you_mean(name, SCHEDULES)} "
-            f"(choose from {', '.join(SCHEDULES)} or None)"
-        )
     lr_scheduler = importlib.import_module("nanograd.optim.lr_scheduler")
+    known = lr_scheduler.SCHEDULES
+    if name not in known:
+        raise ConfigError(
+            f"{where}: unknown schedule {name!r}{did_you_mean(name, known)} "
+            f"(choose from {', '.join(known)} or None)"
+        )
     options = {**schedule_defaults(name, config), **config["schedule_options"]}
     try:
         return lr_scheduler.create(name, optimizer, **options)
@@ -70,9 +69,17 @@ def make_schedule(optimizer: Any, config: Mapping[str, Any], where: str) -> Any:
 
 
 def schedule_defaults(name: str, config: Mapping[str, Any]) -> dict[str, Any]:
-    """Arguments a schedule needs that follow from the run: cosine anneals over all epochs."""
+    """Arguments that follow from the run: cosine annealing and a linear ramp span all epochs,
+    and plateau watches the monitored metric in its direction (min for losses)."""
     if name == "cosine":
         return {"T_max": config["epochs"]}
+    if name == "linear":
+        return {"total_iters": config["epochs"]}
+    if name == "plateau":
+        mode = config["mode"]
+        if mode == "auto":
+            mode = "min" if config["monitor"].endswith("loss") else "max"
+        return {"mode": mode}
     return {}
 
 

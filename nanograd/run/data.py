@@ -2,8 +2,10 @@
 
 ``data(config, rng)`` returns ``(X, y)``, which the runner splits into training and validation
 sets by ``config["val_fraction"]``, or a dict with ``"train"`` and optionally ``"val"`` and
-``"test"``, each an ``(X, y)`` pair. Rows are examples: ``X`` and ``y`` have the same first
-dimension, and every set has the training set's feature shape.
+``"test"``, each an ``(X, y)`` pair, and ``"meta"``: anything the experiment's ``evaluate`` and
+``plots`` want later (class names, the scaling that was applied), kept as ``run.data.meta``.
+Rows are examples: ``X`` and ``y`` have the same first dimension, and every set has the
+training set's feature shape.
 """
 
 from __future__ import annotations
@@ -38,6 +40,7 @@ class Dataset:
     train: Split
     val: Split | None = None
     test: Split | None = None
+    meta: Any = None
 
     def sizes(self) -> str:
         parts = [f"{len(self.train)} train"]
@@ -51,11 +54,11 @@ class Dataset:
 def prepare(raw: Any, val_fraction: float, rng: np.random.Generator, where: str) -> Dataset:
     """Check what ``data()`` returned and split off a validation set if it gave none."""
     if isinstance(raw, dict):
-        unknown = set(raw) - {"train", "val", "test"}
+        unknown = set(raw) - {"train", "val", "test", "meta"}
         if unknown or "train" not in raw:
             raise ExperimentError(
                 f"{where}: data() returned a dict with keys {sorted(map(str, raw))}; "
-                "it needs 'train' and may have 'val' and 'test', each an (X, y) pair"
+                "it needs 'train' and may have 'val' and 'test', each an (X, y) pair, and 'meta'"
             )
         train = _split(raw["train"], "train", where)
         val = None if raw.get("val") is None else _split(raw["val"], "val", where)
@@ -67,7 +70,7 @@ def prepare(raw: Any, val_fraction: float, rng: np.random.Generator, where: str)
                     f"of shape {train.X.shape}; every set needs the same shape after the first "
                     "(example) axis"
                 )
-        return Dataset(train, val, test)
+        return Dataset(train, val, test, raw.get("meta"))
     whole = _split(raw, "data", where)
     if val_fraction == 0.0:
         return Dataset(whole)

@@ -9,14 +9,26 @@ from __future__ import annotations
 
 import json
 import math
+import os
 import secrets
+import tempfile
 import time
 from pathlib import Path
 from typing import Any
 
-from nanograd.run.state import atomic_write_bytes
-
 STATUSES = ("running", "completed", "failed", "interrupted")
+
+
+def atomic_write_bytes(path: Path, data: bytes) -> None:
+    """Write ``data`` to ``path`` through a temporary file and ``os.replace``: all or nothing."""
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    try:
+        with os.fdopen(fd, "wb") as handle:
+            handle.write(data)
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
 
 
 class RunFolder:

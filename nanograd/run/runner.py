@@ -32,8 +32,8 @@ from nanograd.run.folder import RunFolder
 from nanograd.run.lifecycle import builtin_plugins
 from nanograd.run.provenance import git_commit, plugin_list, versions
 from nanograd.run.signals import deferred_interrupts
-from nanograd.run.state import StateError
 from nanograd.run.training import evaluate, fit
+from nanograd.serialization import CheckpointError
 
 EXIT_OK, EXIT_FAILED, EXIT_USAGE, EXIT_INTERRUPTED = 0, 1, 2, 130
 
@@ -147,7 +147,7 @@ def _resume(options: Options, console: Console) -> tuple[Run, Checkpoints, dict[
     run.folder = folder
     try:
         snapshot = Snapshot.load(folder.path)
-    except StateError as exc:
+    except CheckpointError as exc:
         raise ExperimentError(
             f"--resume {where}: no usable checkpoint ({exc}); the run stopped before finishing "
             "an epoch, so start it again instead"

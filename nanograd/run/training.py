@@ -155,7 +155,7 @@ def evaluate(run: Run, split: Split, prefix: str) -> dict[str, float]:
 def _step_schedule(run: Run, row: dict[str, float]) -> None:
     if run.schedule is None:
         return
-    if run.config["schedule"] == "plateau":
+    if getattr(run.schedule, "requires_metric", False):  # reduce-on-plateau
         run.schedule.step(row[run.monitor])
     else:
         run.schedule.step()
