@@ -26,7 +26,10 @@ from nanograd._mode import grad_mode
 from nanograd.registry import OpDef
 from nanograd.tensor import Tensor, _make, as_tensor
 
-_Graph = dict[int, int]  # id(tensor) -> number of its consumers inside the graph being walked
+# Tensor -> how many tensors of the graph being walked consume it. Tensors are dict keys by
+# identity: their hash is object.__hash__, and dicts compare keys with ``is`` before ``==``.
+_Graph = dict[Tensor, int]
+_NO_PARAMS: dict[str, Any] = {}  # shared, never written: it is only ever unpacked as **params
 
 
 def _freed_error(t: Tensor) -> RuntimeError:
@@ -38,19 +41,15 @@ def _freed_error(t: Tensor) -> RuntimeError:
     )
 
 
-def _count_consumers(roots: Sequence[Tensor], keep: set[int] | None) -> _Graph:
+def _count_consumers(roots: Sequence[Tensor], keep: set[Tensor] | None) -> _Graph:
     """Pass 1: every tensor reachable from ``roots`` that requires grad, with its fan-out.
 
     ``keep``, when given, limits the walk to those tensors (the ones a gradient is wanted
     through). A tensor whose graph was freed by an earlier walk fails here, before any gradient
     has been written anywhere.
     """
-    consumers: _Graph = {}
-    stack: list[Tensor] = []
-    for r in roots:
-        if id(r) not in consumers:
-            consumers[id(r)] = 0
-            stack.append(r)
+    consumers: _Graph = dict.fromkeys(roots, 0)
+    stack = list(consumers)
     while stack:
         t = stack.pop()
         inputs = t._inputs
@@ -60,44 +59,41 @@ def _count_consumers(roots: Sequence[Tensor], keep: set[int] | None) -> _Graph:
             continue
         for x in inputs:
             if isinstance(x, Tensor) and x._requires_grad:
-                key = id(x)
-                if keep is not None and key not in keep:
+                if keep is not None and x not in keep:
                     continue
-                n = consumers.get(key)
+                n = consumers.get(x)
                 if n is None:
-                    consumers[key] = 1
+                    consumers[x] = 1
                     stack.append(x)
                 else:
-                    consumers[key] = n + 1
+                    consumers[x] = n + 1
     return consumers
 
 
-def _leading_to(roots: Sequence[Tensor], targets: set[int]) -> set[int]:
+def _leading_to(roots: Sequence[Tensor], targets: set[Tensor]) -> set[Tensor]:
     """The tensors between ``roots`` and ``targets``: those some target is reachable from.
 
     Used by :func:`grad` so the walk skips the parts of the graph that lead to no requested
     input (in a gradient penalty, the whole network's parameters). An iterative post-order DFS.
     """
-    leads: set[int] = set()
-    done: set[int] = set()
+    leads: set[Tensor] = set()
+    done: set[Tensor] = set()
     stack: list[tuple[Tensor, bool]] = [(r, False) for r in roots]
     while stack:
         t, expanded = stack.pop()
-        key = id(t)
         if t._op is not None and t._inputs is None:
             raise _freed_error(t)
+        inputs = t._inputs or ()
         if expanded:
-            done.add(key)
-            if key in targets or any(
-                isinstance(x, Tensor) and id(x) in leads for x in t._inputs or ()
-            ):
-                leads.add(key)
+            done.add(t)
+            if t in targets or any(isinstance(x, Tensor) and x in leads for x in inputs):
+                leads.add(t)
             continue
-        if key in done:
+        if t in done:
             continue
         stack.append((t, True))
-        for x in t._inputs or ():
-            if isinstance(x, Tensor) and x._requires_grad and id(x) not in done:
+        for x in inputs:
+            if isinstance(x, Tensor) and x._requires_grad and x not in done:
                 stack.append((x, False))
     return leads
 
@@ -163,7 +159,7 @@ def _run(
     seeds: Sequence[Tensor],
     retain_graph: bool,
     create_graph: bool,
-    capture: dict[int, Tensor | None] | None,
+    capture: dict[Tensor, Tensor | None] | None,
 ) -> None:
     """Push ``seeds`` back from ``outputs``: into ``capture`` if given, else into leaf ``.grad``.
 
@@ -172,22 +168,23 @@ def _run(
     """
     keep = None if capture is None else _leading_to(outputs, set(capture))
     consumers = _count_consumers(outputs, keep)
-    grads: dict[int, Tensor] = {}
+    grads: dict[Tensor, Tensor] = {}
     for out, seed in zip(outputs, seeds, strict=True):
-        prev = grads.get(id(out))
-        grads[id(out)] = seed if prev is None else _plus(prev, seed, create_graph)
-    # Tensors whose gradient is complete. A tensor joins when its last consumer is processed;
-    # until then that consumer's inputs keep it alive.
-    ready = [t for t in dict.fromkeys(outputs) if consumers[id(t)] == 0]
+        prev = grads.get(out)
+        grads[out] = seed if prev is None else _plus(prev, seed, create_graph)
+    # Tensors whose gradient is complete. A tensor joins when its last consumer has been
+    # processed, and leaves ``consumers`` then, so the walk holds no tensor it is done with.
+    ready = [t for t, n in consumers.items() if n == 0]
+    for t in ready:
+        del consumers[t]
     previous_mode = grad_mode.enabled
     grad_mode.enabled = create_graph
     try:
         while ready:
             t = ready.pop()
-            key = id(t)
-            g = grads.pop(key, None)
-            if capture is not None and key in capture:
-                capture[key] = g
+            g = grads.pop(t, None)
+            if capture is not None and t in capture:
+                capture[t] = g
             op = t._op
             if op is None:
                 if capture is None and g is not None:
@@ -195,7 +192,7 @@ def _run(
                 continue
             inputs = t._inputs
             assert inputs is not None  # _count_consumers refused freed graphs
-            params = t._params or {}
+            params = t._params or _NO_PARAMS
             if not retain_graph:
                 t._inputs = None
                 t._params = None
@@ -206,8 +203,7 @@ def _run(
             for i, x in enumerate(inputs):
                 if not isinstance(x, Tensor) or not x._requires_grad:
                     continue
-                xkey = id(x)
-                if keep is not None and xkey not in keep:
+                if keep is not None and x not in keep:
                     continue
                 if g is not None:
                     if given is not None:
@@ -222,11 +218,13 @@ def _run(
                             or (gx.data.dtype is not x.data.dtype and gx.data.dtype != x.data.dtype)
                         ):
                             gx = _conform(gx, x, op, i)
-                        prev = grads.get(xkey)
-                        grads[xkey] = gx if prev is None else _plus(prev, gx, create_graph)
-                n = consumers[xkey] - 1
-                consumers[xkey] = n
-                if n == 0:
+                        prev = grads.get(x)
+                        grads[x] = gx if prev is None else _plus(prev, gx, create_graph)
+                n = consumers[x] - 1
+                if n:
+                    consumers[x] = n
+                else:
+                    del consumers[x]
                     ready.append(x)
     finally:
         grad_mode.enabled = previous_mode
@@ -329,12 +327,12 @@ def grad(
                 "that requires grad, or it was computed under ng.no_grad()"
             )
     seeds = [_seed(out, g, "ng.grad") for out, g in zip(outs, gouts, strict=True)]
-    capture: dict[int, Tensor | None] = {id(x): None for x in ins}
+    capture: dict[Tensor, Tensor | None] = dict.fromkeys(ins)
     keep = create_graph if retain_graph is None else retain_graph
     _run(outs, seeds, keep, create_graph, capture)
     result: list[Tensor | None] = []
     for i, x in enumerate(ins):
-        g = capture[id(x)]
+        g = capture[x]
         if g is None:
             if not allow_unused:
                 raise RuntimeError(
