@@ -449,6 +449,22 @@ def _result(
     return t
 
 
+def _apply(op: OpDef, inputs: tuple[Any, ...], params: dict[str, Any]) -> Tensor:
+    """Run ``op`` on ``inputs`` (tensors and constants): the general path, for variadic ops and
+    ops of three or more inputs. Unary and binary calls do the same, unrolled."""
+    datas = [x.data if isinstance(x, Tensor) else x for x in inputs]
+    try:
+        out = op.forward(datas, **params) if op.variadic else op.forward(*datas, **params)
+    except _FORWARD_ERRORS as exc:
+        raise _forward_error(op, inputs, params, exc) from exc
+    record = (
+        op.differentiable
+        and grad_mode.enabled
+        and any(isinstance(x, Tensor) and x._requires_grad for x in inputs)
+    )
+    return _result(out, op, inputs, params, record)
+
+
 def make_function(op: OpDef) -> Callable[..., Tensor]:
     """The callable behind ``ng.ops.<name>``: run the forward, record the graph if needed.
 
@@ -465,14 +481,7 @@ def make_function(op: OpDef) -> Callable[..., Tensor]:
             if extra:
                 params = _params_from(op, extra, params)
             inputs = tuple(x if isinstance(x, Tensor) else _constant(x) for x in tensors)
-            try:
-                out = forward([x.data if isinstance(x, Tensor) else x for x in inputs], **params)
-            except _FORWARD_ERRORS as exc:
-                raise _forward_error(op, inputs, params, exc) from exc
-            record = differentiable and mode.enabled
-            if record:
-                record = any(isinstance(x, Tensor) and x._requires_grad for x in inputs)
-            return _result(out, op, inputs, params, record)
+            return _apply(op, inputs, params)
 
         return variadic
 
@@ -534,14 +543,7 @@ def make_function(op: OpDef) -> Callable[..., Tensor]:
         inputs = tuple(x if isinstance(x, Tensor) else _constant(x) for x in args)
         if not any(isinstance(x, Tensor) for x in inputs):
             inputs = (as_tensor(inputs[0]), *inputs[1:])
-        try:
-            out = forward(*[x.data if isinstance(x, Tensor) else x for x in inputs], **params)
-        except _FORWARD_ERRORS as exc:
-            raise _forward_error(op, inputs, params, exc) from exc
-        record = differentiable and mode.enabled
-        if record:
-            record = any(isinstance(x, Tensor) and x._requires_grad for x in inputs)
-        return _result(out, op, inputs, params, record)
+        return _apply(op, inputs, params)
 
     return nary
 

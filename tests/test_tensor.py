@@ -162,30 +162,20 @@ def _reduce(grad: np.ndarray, like: Any) -> Any:
     [2.0, 3, np.float64(1.5), np.array([1.5, 2.5, 0.5])],
     ids=["float", "int", "np", "array"],
 )
-def test_a_constant_on_the_right(symbol: str, op: Any, other: Any) -> None:
+@pytest.mark.parametrize("tensor_on", ["left", "right"])
+def test_a_constant_on_either_side(symbol: str, op: Any, other: Any, tensor_on: str) -> None:
     t = ng.tensor(VALUES, requires_grad=True)
-    out = op(t, other)
-    assert isinstance(out, Tensor)
-    np.testing.assert_allclose(out.data, op(VALUES, other))
-    out.sum().backward()
-    assert t.grad is not None
-    np.testing.assert_allclose(t.grad.data, PARTIALS[symbol][0](VALUES, np.asarray(other)))
-
-
-@pytest.mark.parametrize(("symbol", "op"), BINARY, ids=[s for s, _ in BINARY])
-@pytest.mark.parametrize(
-    "other",
-    [2.0, 3, np.float64(1.5), np.array([1.5, 2.5, 0.5])],
-    ids=["float", "int", "np", "array"],
-)
-def test_a_constant_on_the_left(symbol: str, op: Any, other: Any) -> None:
-    t = ng.tensor(VALUES, requires_grad=True)
-    out = op(other, t)
+    if tensor_on == "left":
+        out, expected = op(t, other), op(VALUES, other)
+        partial = PARTIALS[symbol][0](VALUES, np.asarray(other))
+    else:
+        out, expected = op(other, t), op(other, VALUES)
+        partial = PARTIALS[symbol][1](np.asarray(other), VALUES)
     assert isinstance(out, Tensor), "NumPy must hand the operator to the tensor"
-    np.testing.assert_allclose(out.data, op(other, VALUES))
+    np.testing.assert_allclose(out.data, expected)
     out.sum().backward()
     assert t.grad is not None
-    np.testing.assert_allclose(t.grad.data, PARTIALS[symbol][1](np.asarray(other), VALUES))
+    np.testing.assert_allclose(t.grad.data, partial)
 
 
 def test_a_broadcasting_array_on_either_side() -> None:
