@@ -48,6 +48,8 @@ class OpDef:
     twice_differentiable: bool = True
     kink: str | None = None
     doc: str = ""
+    any_params: bool = False
+    """True when forward takes ``**params``: any keyword is passed on unchecked."""
     function: Callable[..., Any] = field(default=lambda *a, **k: None, repr=False)
     """The bound callable users reach as ``ng.ops.<name>``; set when the registry is bound."""
 
@@ -112,7 +114,13 @@ def _required_positional(func: Callable[..., Any]) -> int:
 
 
 def _parameter_names(func: Callable[..., Any], arity: int) -> tuple[str, ...]:
-    """The names of ``func``'s parameters after its ``arity`` tensor inputs, in order."""
+    """The names of ``func``'s parameters after its ``arity`` tensor inputs, in order.
+
+    A NumPy ufunc has none: its keywords (``out=``, ``where=``, ``casting=``) are not op
+    parameters, and passing ``out=`` would write into the caller's array.
+    """
+    if isinstance(func, np.ufunc):
+        return ()
     sig = _signature(func)
     if sig is None:
         return ()
@@ -120,6 +128,13 @@ def _parameter_names(func: Callable[..., Any], arity: int) -> tuple[str, ...]:
         p.name for p in sig.parameters.values() if p.kind not in (p.VAR_POSITIONAL, p.VAR_KEYWORD)
     ]
     return tuple(names[arity:])
+
+
+def _takes_any_keyword(func: Callable[..., Any]) -> bool:
+    if isinstance(func, np.ufunc):
+        return False
+    sig = _signature(func)
+    return sig is not None and any(p.kind is p.VAR_KEYWORD for p in sig.parameters.values())
 
 
 def _accepts_positional(func: Callable[..., Any], count: int) -> bool:
@@ -332,4 +347,5 @@ class Registry:
             twice_differentiable=twice_differentiable and differentiable,
             kink=kink,
             doc=doc or inspect.getdoc(forward) or "",
+            any_params=_takes_any_keyword(forward),
         )

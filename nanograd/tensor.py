@@ -385,8 +385,21 @@ _ops: dict[str, OpDef] = {}
 _FORWARD_ERRORS = (ValueError, TypeError, IndexError)
 
 
+def _check_params(op: OpDef, params: dict[str, Any]) -> dict[str, Any]:
+    """Refuse keywords the op does not take: a typo must not reach NumPy as ``out=``."""
+    unknown = [key for key in params if key not in op.param_names]
+    if unknown and not op.any_params:
+        listed = ", ".join(op.param_names) or "none"
+        raise TypeError(
+            f"{op.name}() got unexpected parameter(s) {', '.join(map(repr, unknown))}; "
+            f"its parameters are: {listed}"
+        )
+    return params
+
+
 def _params_from(op: OpDef, extra: tuple[Any, ...], params: dict[str, Any]) -> dict[str, Any]:
     """Merge parameters passed positionally after the tensor inputs into the keyword ones."""
+    _check_params(op, params)
     names = op.param_names
     if len(extra) > len(names):
         listed = ", ".join(names) or "none"
@@ -480,6 +493,8 @@ def make_function(op: OpDef) -> Callable[..., Tensor]:
         def variadic(tensors: Sequence[Any], *extra: Any, **params: Any) -> Tensor:
             if extra:
                 params = _params_from(op, extra, params)
+            elif params:
+                _check_params(op, params)
             inputs = tuple(x if isinstance(x, Tensor) else _constant(x) for x in tensors)
             return _apply(op, inputs, params)
 
@@ -490,6 +505,8 @@ def make_function(op: OpDef) -> Callable[..., Tensor]:
         def unary(x: Any, *extra: Any, **params: Any) -> Tensor:
             if extra:
                 params = _params_from(op, extra, params)
+            elif params:
+                _check_params(op, params)
             if not isinstance(x, Tensor):
                 x = as_tensor(x)
             try:
@@ -507,6 +524,8 @@ def make_function(op: OpDef) -> Callable[..., Tensor]:
         def binary(a: Any, b: Any, *extra: Any, **params: Any) -> Tensor:
             if extra:
                 params = _params_from(op, extra, params)
+            elif params:
+                _check_params(op, params)
             if isinstance(a, Tensor):
                 ad = a.data
                 needs = a._requires_grad
@@ -540,6 +559,8 @@ def make_function(op: OpDef) -> Callable[..., Tensor]:
         if len(args) > arity:
             params = _params_from(op, args[arity:], params)
             args = args[:arity]
+        elif params:
+            _check_params(op, params)
         inputs = tuple(x if isinstance(x, Tensor) else _constant(x) for x in args)
         if not any(isinstance(x, Tensor) for x in inputs):
             inputs = (as_tensor(inputs[0]), *inputs[1:])
@@ -577,6 +598,18 @@ def _missing(op_name: str, attr: str) -> Callable[..., Any]:
         raise NotImplementedError(_missing_message(op_name, attr))
 
     return missing
+
+
+def _equality(func: Callable[..., Tensor]) -> Callable[..., Any]:
+    """``==``/``!=`` against something that is no number (``t == None``) is Python's identity
+    comparison, as in PyTorch, instead of an error about an operand the user never meant as one."""
+
+    def equality(self: Tensor, other: Any) -> Any:
+        if other is None or isinstance(other, str):
+            return NotImplemented
+        return func(self, other)
+
+    return equality
 
 
 def _reflected(func: Callable[..., Tensor]) -> Callable[..., Tensor]:
@@ -640,6 +673,8 @@ def bind_ops(registry: Registry) -> None:
             setattr(Tensor, attr, _missing(op_name, attr))
         elif reflected:
             setattr(Tensor, attr, _reflected(found.function))
+        elif attr in ("__eq__", "__ne__"):
+            setattr(Tensor, attr, _equality(found.function))
         else:
             setattr(Tensor, attr, found.function)
     del Tensor.__getattr__  # every method is bound now; see Tensor.__getattr__

@@ -299,3 +299,25 @@ def test_random_draws_follow_the_generator() -> None:
     b = ng.randn(3, generator=np.random.default_rng(5))
     np.testing.assert_array_equal(a.data, b.data)
     np.testing.assert_array_equal(a.data, np.random.default_rng(5).standard_normal(3))
+
+
+def test_comparing_with_none_is_identity_not_an_error() -> None:
+    t = ng.tensor([1.0, 2.0])
+    assert (t == None) is False  # noqa: E711 - the comparison itself is under test
+    assert (t != None) is True  # noqa: E711
+    assert (t == t).data.tolist() == [True, True]
+
+
+def test_ufunc_keywords_are_not_op_parameters() -> None:
+    x = ng.tensor([1.0, 2.0])
+    target = np.zeros(2)
+    with pytest.raises(TypeError, match=r"add\(\) got unexpected parameter\(s\) 'out'"):
+        ng.ops.add(x, x, out=target)
+    with pytest.raises(TypeError, match=r"exp\(\) takes 1 tensor input"):
+        ng.ops.exp(x, target)
+    assert target.tolist() == [0.0, 0.0]
+
+
+def test_misspelled_parameter_names_the_valid_ones() -> None:
+    with pytest.raises(TypeError, match="its parameters are: axis, keepdims"):
+        ng.tensor([1.0, 2.0]).sum(axs=0)
