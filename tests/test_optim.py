@@ -494,6 +494,24 @@ def test_plateau_in_max_mode_with_cooldown_and_floor() -> None:
     assert rates == pytest.approx([1.0, 0.1, 0.1, 0.01, 0.01, 0.005])
 
 
+def test_schedule_state_dict_is_a_snapshot_and_refuses_a_foreign_one() -> None:
+    optimizer = sgd()
+    schedule = lr_scheduler.StepLR(optimizer, step_size=1, gamma=0.5)
+    state = schedule.state_dict()
+    schedule.step()
+    assert state["last_epoch"] == 0 and state["_last_lr"] == [1.0]
+    with pytest.raises(
+        ValueError, match=r"StepLR.load_state_dict: unexpected entries \['T_max', 'eta_min'\]"
+    ):
+        schedule.load_state_dict(lr_scheduler.CosineAnnealingLR(sgd(), T_max=3).state_dict())
+    with pytest.raises(ValueError, match="unexpected entries \\['optimizer'\\]"):
+        schedule.load_state_dict({**state, "optimizer": sgd()})
+    two_groups = ng.optim.SGD([{"params": [param(1.0)]}, {"params": [param(2.0)]}], lr=1.0)
+    with pytest.raises(ValueError, match=r"rates for 1 parameter group\(s\), the optimizer has 2"):
+        lr_scheduler.StepLR(two_groups, step_size=1).load_state_dict(state)
+    assert schedule.optimizer is optimizer and schedule.get_last_lr() == [0.5]
+
+
 def test_plateau_needs_the_metric() -> None:
     schedule = lr_scheduler.create("plateau", sgd())
     assert schedule.requires_metric
@@ -538,8 +556,11 @@ def test_schedule_state_dict_resumes_exactly(name: str) -> None:
     saved = (schedule.state_dict(), optimizer.state_dict())
     resumed_optimizer = sgd(lr=123.0)
     resumed_optimizer.load_state_dict(saved[1])
-    resumed = lr_scheduler.create(name, resumed_optimizer, **kwargs)
+    resumed = lr_scheduler.create(name, resumed_optimizer, **kwargs)  # sets step 0's rate
     resumed.load_state_dict(saved[0])
+    # Before any further step, the resumed optimizer trains at the rate in force when saved.
+    assert resumed_optimizer.param_groups[0]["lr"] == optimizer.param_groups[0]["lr"]
+    assert resumed.get_last_lr() == schedule.get_last_lr()
     for m in metrics[5:]:
         schedule.step(m)
         resumed.step(m)

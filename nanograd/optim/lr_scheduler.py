@@ -8,6 +8,7 @@ exactly the rates of an uninterrupted one.
 
 from __future__ import annotations
 
+import copy
 import difflib
 import math
 from typing import Any
@@ -63,18 +64,31 @@ class LRScheduler:
         return list(self._last_lr)
 
     def state_dict(self) -> dict[str, Any]:
-        """Everything but the optimizer, to resume with :meth:`load_state_dict`."""
-        return {k: v for k, v in self.__dict__.items() if k != "optimizer"}
+        """Everything but the optimizer (a copy), to resume with :meth:`load_state_dict`."""
+        return copy.deepcopy({k: v for k, v in self.__dict__.items() if k != "optimizer"})
 
     def load_state_dict(self, state_dict: dict[str, Any]) -> None:
-        unknown = set(state_dict) - set(self.state_dict())
+        """Resume from :meth:`state_dict`, and put the rates in force when it was taken back into
+        the optimizer's groups, so the next ``optimizer.step()`` uses them whichever of the
+        optimizer and the schedule was built or loaded first."""
+        unknown = set(state_dict) - (set(self.__dict__) - {"optimizer"})
         if unknown:
             raise ValueError(
                 f"{type(self).__name__}.load_state_dict: unexpected entries {sorted(unknown)}; "
                 "was it saved from another schedule?"
             )
-        self.__dict__.update(state_dict)
+        rates = [float(lr) for lr in state_dict.get("_last_lr", self._last_lr)]
+        groups = self.optimizer.param_groups
+        if len(rates) != len(groups):
+            raise ValueError(
+                f"{type(self).__name__}.load_state_dict: the state dict holds rates for "
+                f"{len(rates)} parameter group(s), the optimizer has {len(groups)}"
+            )
+        self.__dict__.update(copy.deepcopy(dict(state_dict)))
         self.base_lrs = [float(x) for x in self.base_lrs]
+        self._last_lr = rates
+        for group, lr in zip(groups, rates, strict=True):
+            group["lr"] = lr
 
 
 def _positive_int(owner: str, name: str, value: Any) -> int:
