@@ -73,6 +73,19 @@ def test_bce_clamps_the_log_at_minus_100() -> None:
     np.testing.assert_array_equal(value(loss), [100.0, 100.0])
 
 
+def test_bce_gradient_is_finite_where_the_log_is_clamped() -> None:
+    # Interior points follow d/dx = (x - t) / (x(1 - x)); at 0 and 1 the clamped log is flat.
+    x = ng.tensor([0.0, 1.0, 0.25, 0.75], requires_grad=True)
+    ng.losses.bce(x, np.array([1.0, 0.0, 1.0, 0.0]), reduction="sum").backward()
+    assert x.grad is not None
+    np.testing.assert_allclose(x.grad.data, [0.0, 0.0, -4.0, 4.0], rtol=1e-14)
+    # A float32 sigmoid saturates to exactly 1.0 at 30: the loss still trains the other points.
+    z = ng.tensor(np.array([30.0, -3.0], dtype=np.float32), requires_grad=True)
+    ng.losses.bce(ng.ops.sigmoid(z), np.array([0.0, 1.0]), reduction="sum").backward()
+    assert z.grad is not None
+    np.testing.assert_allclose(z.grad.data, [0.0, -1 / (1 + np.exp(-3.0))], rtol=1e-6)
+
+
 @pytest.mark.parametrize("reduction", REDUCTIONS)
 def test_bce_with_logits_equals_bce_of_the_sigmoid(reduction: str) -> None:
     t = (T > 0).astype(float)

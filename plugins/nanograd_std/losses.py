@@ -131,14 +131,22 @@ def bce(input: Any, target: Any, weight: Any = None, reduction: str = "mean") ->
             f"bce: input must hold probabilities in [0, 1] (input of shape {x.shape} ranges over "
             f"[{np.min(x.data):.4g}, {np.max(x.data):.4g}]); for raw scores use bce_with_logits"
         )
-    with np.errstate(divide="ignore"):
-        log_p = ng.ops.maximum(ng.ops.log(x), -100.0)
-        log_q = ng.ops.maximum(ng.ops.log(1 - x), -100.0)
-    loss = -(t * log_p + (1 - t) * log_q)
+    loss = -(t * _clamped_log(x) + (1 - t) * _clamped_log(1 - x))
     w = _constant("bce", "weight", weight, x)
     if w is not None:
         loss = loss * w
     return _reduce(loss, reduction)
+
+
+def _clamped_log(p: Tensor) -> Tensor:
+    """max(log p, -100) for p in [0, 1], PyTorch's clamp. Where p is 0 the log is taken of 1
+    instead and replaced by -100, so the gradient there is the clamp's slope, 0, rather than
+    0·∞ = nan (a float32 sigmoid saturates to exactly 0 or 1 near |x| = 17)."""
+    zero = p.data == 0
+    if not zero.any():
+        return ng.ops.maximum(ng.ops.log(p), -100.0)
+    log_p = ng.ops.maximum(ng.ops.log(ng.ops.where(zero, 1.0, p)), -100.0)
+    return ng.ops.where(zero, -100.0, log_p)
 
 
 def bce_with_logits(
