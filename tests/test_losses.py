@@ -52,12 +52,14 @@ def test_l1(reduction: str) -> None:
     np.testing.assert_allclose(value(ng.losses.l1(ng.tensor(X), T, reduction)), expected)
 
 
+@pytest.mark.parametrize("reduction", REDUCTIONS)
 @pytest.mark.parametrize("delta", [0.5, 1.0, 2.0])
-def test_huber_is_quadratic_inside_delta_and_linear_outside(delta: float) -> None:
+def test_huber_is_quadratic_inside_delta_and_linear_outside(delta: float, reduction: str) -> None:
     d = np.abs(X - T)
+    assert (d < 0.5).any() and (d > 2.0).any()  # both pieces are exercised
     expected = np.where(d <= delta, 0.5 * d**2, delta * (d - 0.5 * delta))
-    got = ng.losses.huber(ng.tensor(X), T, reduction="none", delta=delta)
-    np.testing.assert_allclose(value(got), expected, rtol=1e-14)
+    got = ng.losses.huber(ng.tensor(X), T, reduction=reduction, delta=delta)
+    np.testing.assert_allclose(value(got), reduce(expected, reduction), rtol=1e-14)
 
 
 @pytest.mark.parametrize("reduction", REDUCTIONS)
@@ -155,6 +157,50 @@ def test_cross_entropy_label_smoothing_mixes_in_the_uniform_target() -> None:
     expected = -(target * logp).sum(1).mean()
     got = ng.losses.cross_entropy(ng.tensor(LOGITS), LABELS, label_smoothing=eps)
     np.testing.assert_allclose(value(got), expected, rtol=1e-12)
+
+
+def pytorch_smoothed_cross_entropy(
+    logits: np.ndarray, labels: np.ndarray, weight: np.ndarray, eps: float, reduction: str
+) -> Any:
+    """PyTorch's cross_entropy with integer labels and label smoothing, as its implementation
+    composes it: (1 - eps)·nll + eps/C·smooth, where smooth = -Σ_c w_c·log p_c per sample,
+    both zero at ignored labels and, for "mean", both divided by Σ w[label] over kept labels."""
+    n_classes = logits.shape[1]
+    logp = log_softmax(logits, 1)
+    kept = labels != -100
+    safe = np.where(kept, labels, 0)
+    nll = -weight[safe] * logp[np.arange(len(labels)), safe] * kept
+    smooth = -(logp * weight).sum(1) * kept
+    if reduction == "mean":
+        total = np.sum(weight[safe] * kept)
+        nll, smooth = nll.sum() / total, smooth.sum() / total
+    elif reduction == "sum":
+        nll, smooth = nll.sum(), smooth.sum()
+    return (1 - eps) * nll + eps / n_classes * smooth
+
+
+@pytest.mark.parametrize("reduction", REDUCTIONS)
+def test_cross_entropy_label_smoothing_with_weights_and_ignored_labels(reduction: str) -> None:
+    labels = np.array([0, -100, 3, 1, 2])
+    w = np.array([0.5, 1.0, 2.0, 4.0])
+    expected = pytorch_smoothed_cross_entropy(LOGITS, labels, w, 0.3, reduction)
+    got = ng.losses.cross_entropy(
+        ng.tensor(LOGITS), labels, weight=w, reduction=reduction, label_smoothing=0.3
+    )
+    np.testing.assert_allclose(value(got), expected, rtol=1e-12)
+
+
+@pytest.mark.parametrize("reduction", REDUCTIONS)
+def test_cross_entropy_probabilities_with_weights_and_smoothing(reduction: str) -> None:
+    # PyTorch: target·(1 - eps) + eps/C, each class weighted, "mean" over the samples.
+    probs = np.exp(log_softmax(np.random.default_rng(5).standard_normal((5, 3)), 1))
+    logits = LOGITS[:, :3]
+    w = np.array([0.5, 2.0, 1.0])
+    per_sample = -(log_softmax(logits, 1) * (probs * 0.8 + 0.2 / 3) * w).sum(1)
+    got = ng.losses.cross_entropy(
+        ng.tensor(logits), probs, weight=w, reduction=reduction, label_smoothing=0.2
+    )
+    np.testing.assert_allclose(value(got), reduce(per_sample, reduction), rtol=1e-12)
 
 
 def test_cross_entropy_with_class_probabilities() -> None:
