@@ -3,6 +3,7 @@ checkpoints and exact resumption, lookup by name, third-party optimizers, and sc
 
 from __future__ import annotations
 
+import inspect
 import math
 import textwrap
 from collections.abc import Iterator
@@ -72,18 +73,34 @@ def test_bad_hyper_parameters_are_refused(name: str, hyper: dict[str, Any], mess
         ng.optim.create(name, [param(1.0)], **hyper)
 
 
-def test_pytorch_defaults() -> None:
-    p = [param(1.0)]
-    assert ng.optim.SGD(p).defaults["lr"] == 1e-3
-    adam = ng.optim.Adam(p).defaults
-    assert (adam["lr"], adam["betas"], adam["eps"], adam["weight_decay"]) == (
-        1e-3, (0.9, 0.999), 1e-8, 0.0,
-    )  # fmt: skip
-    assert ng.optim.AdamW(p).defaults["weight_decay"] == 1e-2
-    rms = ng.optim.RMSprop(p).defaults
-    assert (rms["lr"], rms["alpha"], rms["eps"]) == (1e-2, 0.99, 1e-8)
-    assert ng.optim.Adagrad(p).defaults["eps"] == 1e-10
-    assert ng.optim.Lion(p).defaults["betas"] == (0.9, 0.99)
+# PyTorch's documented signatures (torch.optim, 2.x) without its device-specific switches
+# (foreach, fused, capturable, differentiable); Lion's from its paper's reference code.
+PYTORCH_SIGNATURES: dict[str, dict[str, Any]] = {
+    "sgd": {"lr": 1e-3, "momentum": 0, "dampening": 0, "weight_decay": 0, "nesterov": False,
+            "maximize": False},
+    "adam": {"lr": 1e-3, "betas": (0.9, 0.999), "eps": 1e-8, "weight_decay": 0,
+             "amsgrad": False, "maximize": False},
+    "adamw": {"lr": 1e-3, "betas": (0.9, 0.999), "eps": 1e-8, "weight_decay": 1e-2,
+              "amsgrad": False, "maximize": False},
+    "rmsprop": {"lr": 1e-2, "alpha": 0.99, "eps": 1e-8, "weight_decay": 0, "momentum": 0,
+                "centered": False, "maximize": False},
+    "adagrad": {"lr": 1e-2, "lr_decay": 0, "weight_decay": 0, "initial_accumulator_value": 0,
+                "eps": 1e-10, "maximize": False},
+    "lion": {"lr": 1e-4, "betas": (0.9, 0.99), "weight_decay": 0, "maximize": False},
+}  # fmt: skip
+
+
+@pytest.mark.parametrize("name", NAMES)
+def test_pytorch_signatures_and_defaults(name: str) -> None:
+    cls = ng.optim.get(name)
+    parameters = list(inspect.signature(cls).parameters.values())
+    assert parameters[0].name == "params"
+    declared = {p.name: p.default for p in parameters[1:]}
+    assert declared == PYTORCH_SIGNATURES[name]
+    # The positional order is PyTorch's too: SGD(params, 0.1, 0.9) is lr=0.1, momentum=0.9.
+    positional = [p.name for p in parameters[1:] if p.kind is p.POSITIONAL_OR_KEYWORD]
+    assert positional == [k for k in PYTORCH_SIGNATURES[name] if k != "maximize"]
+    assert cls([param(1.0)]).defaults == PYTORCH_SIGNATURES[name]
 
 
 def test_empty_parameter_list_is_an_error() -> None:
@@ -192,11 +209,21 @@ def test_step_returns_the_closures_loss() -> None:
     np.testing.assert_allclose(p.data, [3.0 - 0.25 * 6.0])
 
 
-def test_step_records_no_graph() -> None:
-    p = param(1.0)
-    optimizer = ng.optim.Adam([p], lr=0.1)
-    quadratic_step(optimizer, [p])
-    assert p.is_leaf and p.requires_grad
+@pytest.mark.parametrize("name", NAMES)
+def test_step_updates_the_parameter_array_in_place_and_leaves_the_gradient(name: str) -> None:
+    options = {"weight_decay": 0.1, "maximize": True}
+    p = ng.tensor(np.linspace(-1.0, 1.0, 6).reshape(2, 3), requires_grad=True)
+    optimizer = ng.optim.create(name, [p], lr=0.1, **options)
+    array = p.data
+    before = array.copy()
+    for _ in range(2):
+        p.grad = ng.tensor(np.arange(6.0).reshape(2, 3) - 2.5)
+        grad = p.grad.data.copy()
+        optimizer.step()
+        assert p.data is array  # the same NumPy array, written in place
+        np.testing.assert_array_equal(p.grad.data, grad)  # the gradient is not written into
+    assert not np.array_equal(array, before)
+    assert p.is_leaf and p.requires_grad  # no graph recorded
 
 
 CONVERGING = {

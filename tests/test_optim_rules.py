@@ -105,17 +105,18 @@ def adam_rule(
 
 def rmsprop_rule(
     lr: float, alpha: float, eps: float, weight_decay: float = 0.0, momentum: float = 0.0,
-    centered: bool = False,
+    centered: bool = False, maximize: bool = False,
 ) -> Iterator[np.ndarray]:  # fmt: skip
-    """PyTorch RMSprop algorithm box: v = alpha·v + (1-alpha)·g²; centered: gbar = alpha·gbar +
-    (1-alpha)·g and v~ = v - gbar²; with momentum b = μb + g/(√v~ + ε), θ -= lr·b;
-    else θ -= lr·g/(√v~ + ε)."""
+    """PyTorch RMSprop algorithm box: g = -g if maximize; g += λθ; v = alpha·v + (1-alpha)·g²;
+    centered: gbar = alpha·gbar + (1-alpha)·g and v~ = v - gbar²; with momentum
+    b = μb + g/(√v~ + ε), θ -= lr·b; else θ -= lr·g/(√v~ + ε)."""
     theta = initial_parameter()
     v = np.zeros(SHAPE)
     g_avg = np.zeros(SHAPE)
     b = np.zeros(SHAPE)
     for grad in gradient_sequence():
-        g = grad + weight_decay * theta if weight_decay else grad
+        g = -grad if maximize else grad
+        g = g + weight_decay * theta if weight_decay else g
         v = alpha * v + (1 - alpha) * g**2
         v_tilde = v
         if centered:
@@ -131,28 +132,30 @@ def rmsprop_rule(
 
 def adagrad_rule(
     lr: float, lr_decay: float = 0.0, weight_decay: float = 0.0,
-    initial_accumulator_value: float = 0.0, eps: float = 1e-10,
+    initial_accumulator_value: float = 0.0, eps: float = 1e-10, maximize: bool = False,
 ) -> Iterator[np.ndarray]:  # fmt: skip
-    """Duchi et al.'s Adagrad as PyTorch documents it: lr_t = lr / (1 + (t-1)η); g += λθ;
-    s += g²; θ -= lr_t·g / (√s + ε)."""
+    """Duchi et al.'s Adagrad as PyTorch documents it: g = -g if maximize;
+    lr_t = lr / (1 + (t-1)η); g += λθ; s += g²; θ -= lr_t·g / (√s + ε)."""
     theta = initial_parameter()
     s = np.full(SHAPE, initial_accumulator_value)
     for t, grad in enumerate(gradient_sequence(), start=1):
         lr_t = lr / (1 + (t - 1) * lr_decay)
-        g = grad + weight_decay * theta if weight_decay else grad
+        g = -grad if maximize else grad
+        g = g + weight_decay * theta if weight_decay else g
         s = s + g**2
         theta = theta - lr_t * g / (np.sqrt(s) + eps)
         yield theta
 
 
 def lion_rule(
-    lr: float, beta1: float, beta2: float, weight_decay: float = 0.0
+    lr: float, beta1: float, beta2: float, weight_decay: float = 0.0, maximize: bool = False
 ) -> Iterator[np.ndarray]:
     """Chen et al. 2023, Algorithm 2: c = β1 m + (1-β1) g; θ -= η (sign(c) + λθ);
-    m = β2 m + (1-β2) g."""
+    m = β2 m + (1-β2) g. maximize (as for PyTorch's optimizers) ascends: g = -g."""
     theta = initial_parameter()
     m = np.zeros(SHAPE)
-    for g in gradient_sequence():
+    for grad in gradient_sequence():
+        g = -grad if maximize else grad
         c = beta1 * m + (1 - beta1) * g
         theta = theta - lr * (np.sign(c) + weight_decay * theta)
         m = beta2 * m + (1 - beta2) * g
@@ -215,6 +218,7 @@ RMSPROP_CASES = [
     {"centered": True},
     {"centered": True, "momentum": 0.9},
     {"weight_decay": 0.1, "alpha": 0.9, "eps": 1e-4},
+    {"momentum": 0.9, "weight_decay": 0.1, "maximize": True},
 ]
 
 
@@ -229,6 +233,7 @@ ADAGRAD_CASES = [
     {"lr_decay": 0.1},
     {"weight_decay": 0.1},
     {"initial_accumulator_value": 0.5, "eps": 1e-6},
+    {"lr_decay": 0.1, "weight_decay": 0.1, "maximize": True},
 ]
 
 
@@ -237,12 +242,15 @@ def test_adagrad_follows_its_rule(options: dict[str, Any]) -> None:
     assert_same(trajectory("adagrad", lr=0.1, **options), adagrad_rule(0.1, **options))
 
 
-@pytest.mark.parametrize(
-    "options", [{}, {"weight_decay": 0.5}, {"betas": (0.5, 0.8)}], ids=["defaults", "wd", "betas"]
-)
+LION_CASES = [{}, {"weight_decay": 0.5}, {"betas": (0.5, 0.8)}, {"maximize": True}]
+
+
+@pytest.mark.parametrize("options", LION_CASES, ids=lambda o: ",".join(o) or "defaults")
 def test_lion_follows_its_rule(options: dict[str, Any]) -> None:
     beta1, beta2 = options.get("betas", (0.9, 0.99))
-    expected = lion_rule(0.01, beta1, beta2, options.get("weight_decay", 0.0))
+    expected = lion_rule(
+        0.01, beta1, beta2, options.get("weight_decay", 0.0), options.get("maximize", False)
+    )
     assert_same(trajectory("lion", lr=0.01, **options), expected)
 
 
@@ -256,26 +264,31 @@ def test_the_rules_are_not_trivially_equal() -> None:
     assert np.max(np.abs(adam[-1] - amsgrad[-1])) > 1e-6
 
 
-RULES: dict[str, Callable[..., Iterator[np.ndarray]]] = {
-    "sgd": lambda: sgd_rule(0.1, momentum=0.9),
-    "adam": lambda: adam_rule(0.01, 0.9, 0.999, 1e-8),
+FLOAT32_CASES: dict[str, tuple[dict[str, Any], Callable[[], Iterator[np.ndarray]]]] = {
+    "sgd": ({"lr": 0.1, "momentum": 0.9}, lambda: sgd_rule(0.1, momentum=0.9)),
+    "adam": (
+        {"lr": 0.01, "amsgrad": True},
+        lambda: adam_rule(0.01, 0.9, 0.999, 1e-8, amsgrad=True),
+    ),
+    "adamw": ({"lr": 0.01}, lambda: adam_rule(0.01, 0.9, 0.999, 1e-8, 1e-2, decoupled=True)),
+    "rmsprop": (
+        {"lr": 0.01, "momentum": 0.5, "centered": True},
+        lambda: rmsprop_rule(0.01, 0.99, 1e-8, momentum=0.5, centered=True),
+    ),
+    "adagrad": ({"lr": 0.1}, lambda: adagrad_rule(0.1)),
+    "lion": ({"lr": 0.01}, lambda: lion_rule(0.01, 0.9, 0.99)),
 }
 
 
-@pytest.mark.parametrize("name", sorted(RULES))
+@pytest.mark.parametrize("name", sorted(FLOAT32_CASES))
 def test_float32_parameters_follow_the_rule_in_float32(name: str) -> None:
     p = ng.Tensor(initial_parameter().astype(np.float32), requires_grad=True)
-    hyper = {"sgd": {"lr": 0.1, "momentum": 0.9}, "adam": {"lr": 0.01}}[name]
+    hyper, rule = FLOAT32_CASES[name]
     optimizer = ng.optim.create(name, [p], **hyper)
-    expected = RULES[name]()
-    for g, e in zip(gradient_sequence(), expected, strict=True):
+    for g, e in zip(gradient_sequence(), rule(), strict=True):
         p.grad = ng.Tensor(g.astype(np.float32))
         optimizer.step()
         assert p.dtype == np.float32
         np.testing.assert_allclose(p.data, e, rtol=1e-4, atol=1e-5)
-    assert all(
-        v.dtype == np.float32
-        for state in optimizer.state.values()
-        for v in state.values()
-        if isinstance(v, np.ndarray)
-    )
+    buffers = [v for s in optimizer.state.values() for v in s.values() if isinstance(v, np.ndarray)]
+    assert buffers and all(b.dtype == np.float32 for b in buffers)
