@@ -186,7 +186,7 @@ def apply_overrides(
     config: Mapping[str, Any], overrides: Mapping[str, Any], where: str = "command line"
 ) -> dict[str, Any]:
     """``config`` with ``overrides`` applied; unknown keys and wrong types are errors."""
-    resolved = _copy(dict(config))
+    resolved: dict[str, Any] = _copy(dict(config))
     for key, value in overrides.items():
         _check_plain(key, value, where)
         head, _, sub = key.partition(".")

@@ -104,6 +104,11 @@ def load(path: str | Path, name: str | None = None) -> Experiment:
 
 
 def _import(file: Path) -> ModuleType:
+    """Import ``file`` as a module. Its folder goes on ``sys.path`` first, as for a script, so an
+    experiment can import a helper module beside it (``from digits import load_digits``)."""
+    folder = str(file.resolve().parent)
+    if folder not in sys.path:
+        sys.path.insert(0, folder)
     name = f"nanograd_experiment_{file.stem}"
     spec = importlib.util.spec_from_file_location(name, file)
     if spec is None or spec.loader is None:

@@ -13,8 +13,8 @@ def predicted_classes(output: Any, threshold: float = 0.0) -> np.ndarray:
     probabilities) and 0 elsewhere."""
     out = np.asarray(output)
     if out.ndim == 2 and out.shape[1] > 1:
-        return out.argmax(axis=1)
-    return (out.reshape(len(out)) > threshold).astype(int)
+        return np.asarray(out.argmax(axis=1))
+    return np.asarray(out.reshape(len(out)) > threshold).astype(int)
 
 
 def accuracy(output: Any, target: Any, threshold: float = 0.0) -> float:

@@ -48,11 +48,13 @@ def loss_curves(
     """Training and validation loss per epoch; beside it the other metrics, and the learning
     rate when it changed."""
     epochs = [row["epoch"] for row in history]
-    keys = [k for k in history[0] if k not in ("epoch", "lr", "seconds")]
-    metric_names = sorted({k.split("_", 1)[1] for k in keys if not k.endswith("_loss")})
+    keys = [k for k in history[-1] if k not in ("epoch", "lr", "seconds")]
+    parts = [k.split("_", 1) for k in keys if k.startswith(("train_", "val_"))]
+    metric_names = sorted({name for _, name in parts if name != "loss"})
+    others = [k for k in keys if not k.startswith(("train_", "val_"))]  # added by plugins
     lrs = [row.get("lr", np.nan) for row in history]
     show_lr = len(set(lrs)) > 1
-    panels = 1 + len(metric_names) + int(show_lr)
+    panels = 1 + len(metric_names) + len(others) + int(show_lr)
     fig, axes = new_figure(ncols=panels, size=(5.0, 3.8))
     axes = np.atleast_1d(axes)
     style = _markers(len(epochs))
@@ -88,6 +90,11 @@ def loss_curves(
         ax.set_xlabel("epoch")
         ax.legend()
         ax.grid(alpha=0.3)
+    for ax, name in zip(axes[1 + len(metric_names) :], others, strict=False):
+        ax.plot(epochs, [row.get(name, np.nan) for row in history], color="#9467bd", **style)
+        ax.set_title(name)
+        ax.set_xlabel("epoch")
+        ax.grid(alpha=0.3)
     if show_lr:
         ax = axes[-1]
         ax.plot(epochs, lrs, color="#2ca02c", **style)
@@ -98,7 +105,8 @@ def loss_curves(
         ax.xaxis.set_major_locator(MaxNLocator(integer=True))
     if title:
         fig.suptitle(title)
-    return fig
+    figure: Figure = fig
+    return figure
 
 
 def _mark_best(axes: Any, monitor: str | None, best_epoch: int | None) -> None:

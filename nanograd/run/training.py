@@ -171,7 +171,7 @@ def _track_best(run: Run, row: dict[str, float]) -> bool:
         or (run.mode == "min" and value < best - delta)
         or (run.mode == "max" and value > best + delta)
     ):
-        run.best_value, run.best_epoch, run.bad_epochs = value, row["epoch"], 0
+        run.best_value, run.best_epoch, run.bad_epochs = value, int(row["epoch"]), 0
         return True
     run.bad_epochs += 1
     return False

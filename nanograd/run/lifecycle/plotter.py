@@ -10,9 +10,10 @@ from __future__ import annotations
 import re
 from typing import Any
 
+import numpy as np
+
 from nanograd.hookspecs import hookimpl
 from nanograd.run.experiment import where_in
-from nanograd.run.plotting import loss_curves, png_bytes
 
 _NAME = re.compile(r"^[A-Za-z0-9_][A-Za-z0-9_.-]*$")
 
@@ -24,6 +25,12 @@ class Plotter:
     def nanograd_run_end(self, run: Any, status: str, metrics: dict[str, float]) -> None:
         if run.folder is None or not run.history:
             return
+        with np.errstate(all="ignore"):  # a diverged run's huge losses overflow a log scale
+            self._plot(run)
+
+    def _plot(self, run: Any) -> None:
+        from nanograd.run.plotting import loss_curves  # matplotlib loads only when plotting
+
         title = f"{run.name} · {run.folder.path.name}"
         self._save(run, "loss", loss_curves(run.history, title, run.monitor, run.best_epoch))
         if not run.experiment.has("plots"):
@@ -59,6 +66,8 @@ class Plotter:
 
     @staticmethod
     def _save(run: Any, name: str, fig: Any) -> None:
+        from nanograd.run.plotting import png_bytes
+
         file = f"{name}.png"
         run.folder.write_bytes(file, png_bytes(fig))
         run.add_file(file)

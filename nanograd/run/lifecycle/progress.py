@@ -70,7 +70,7 @@ class ProgressBar:
         total = batch_count(len(run.data.train), run.config["batch_size"])
         if total < 2:
             return None
-        return tqdm(
+        bar: Iterable[Any] = tqdm(
             batches,
             total=total,
             desc=f"epoch {epoch}",
@@ -80,6 +80,7 @@ class ProgressBar:
             dynamic_ncols=True,
             file=sys.stderr,
         )
+        return bar
 
     @hookimpl
     def nanograd_epoch_end(self, run: Any, epoch: int, metrics: dict[str, float]) -> None:

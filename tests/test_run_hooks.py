@@ -1,0 +1,91 @@
+"""Lifecycle hooks: a plugin sees each coarse event once, never one call per batch."""
+
+from __future__ import annotations
+
+import pytest
+from test_run_support import (
+    read_metrics,
+    run,
+    run_folder,
+    unload_plugins,
+    write_experiment,
+    write_module,
+)
+
+RECORDER = """
+import nanograd as ng
+
+events = []
+
+
+@ng.hookimpl
+def nanograd_run_start(run):
+    events.append(("run_start", run.epoch, run.folder.path.exists()))
+
+
+@ng.hookimpl
+def nanograd_epoch_start(run, epoch, batches):
+    events.append(("epoch_start", epoch))
+
+
+@ng.hookimpl
+def nanograd_epoch_end(run, epoch, metrics):
+    events.append(("epoch_end", epoch, sorted(metrics)))
+    metrics["weight_norm"] = float(sum((p.data ** 2).sum() for p in run.model.parameters()))
+
+
+@ng.hookimpl
+def nanograd_run_exception(run, exception):
+    events.append(("run_exception", type(exception).__name__))
+
+
+@ng.hookimpl
+def nanograd_run_end(run, status, metrics):
+    events.append(("run_end", status, metrics.get("epoch")))
+"""
+
+
+@pytest.fixture
+def recorder(tmp_path):
+    name = write_module(tmp_path, "run_event_recorder", RECORDER)
+    module = __import__(name)
+    module.events.clear()
+    yield name, module.events
+    unload_plugins()
+
+
+def test_each_event_is_called_once_per_run_or_epoch(tmp_path, recorder):
+    name, events = recorder
+    experiment = write_experiment(tmp_path)
+    assert run(experiment, "-p", name, "epochs=3", "--out", tmp_path / "runs", "--quiet") == 0
+    kinds = [event[0] for event in events]
+    assert kinds == ["run_start"] + ["epoch_start", "epoch_end"] * 3 + ["run_end"]
+    assert events[0] == ("run_start", 0, True)
+    assert events[-1] == ("run_end", "completed", 3)
+    assert events[2][2] == ["epoch", "lr", "seconds", "train_loss", "train_mae", "val_loss",
+                            "val_mae"]  # fmt: skip
+
+
+def test_a_metric_added_by_a_plugin_is_written_to_metrics_csv(tmp_path, recorder):
+    name, _ = recorder
+    experiment = write_experiment(tmp_path)
+    assert run(experiment, "-p", name, "epochs=2", "--out", tmp_path / "runs", "--quiet") == 0
+    rows = read_metrics(run_folder(tmp_path / "runs"))
+    assert all(float(row["weight_norm"]) > 0 for row in rows)
+
+
+def test_a_failure_calls_the_exception_hook_then_run_end(tmp_path, recorder):
+    name, events = recorder
+    experiment = write_experiment(tmp_path)
+    code = run(experiment, "-p", name, "fail_at_call=4", "--out", tmp_path / "runs", "--quiet")
+    assert code == 2
+    assert events[-2:] == [("run_exception", "RuntimeError"), ("run_end", "failed", None)]
+
+
+def test_the_builtin_plugins_are_gone_after_a_run(tmp_path):
+    from nanograd import plugins
+
+    experiment = write_experiment(tmp_path)
+    assert run(experiment, "epochs=1", "--out", tmp_path / "runs", "--quiet") == 0
+    names = {name for name, _ in plugins.manager().list_name_plugin()}
+    assert not {n for n in names if n.startswith("nanograd.run.")}

@@ -1,0 +1,160 @@
+"""The training loop: reproducible, stops early or on NaN, uses whatever plugins register."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from test_run_support import (
+    TINY_PLUGIN,
+    read_metrics,
+    run,
+    run_folder,
+    summary,
+    unload_plugins,
+    weights,
+    write_experiment,
+    write_module,
+)
+
+
+@pytest.fixture
+def experiment(tmp_path):
+    return write_experiment(tmp_path)
+
+
+def train(experiment, out, *args):
+    code = run(experiment, "--out", out, "--quiet", *args)
+    return code, run_folder(out)
+
+
+def test_same_seed_and_config_give_bit_identical_metrics_and_weights(experiment, tmp_path):
+    args = ("--seed", 7, "width=8", "epochs=4")  # an MLP with dropout: every generator matters
+    _, first = train(experiment, tmp_path / "a", *args)
+    _, second = train(experiment, tmp_path / "b", *args)
+    assert read_metrics(first) == read_metrics(second)
+    a, b = weights(first / "model.npz"), weights(second / "model.npz")
+    assert all(np.array_equal(a[k], b[k]) for k in a)
+
+
+def test_a_different_seed_gives_different_metrics(experiment, tmp_path):
+    _, first = train(experiment, tmp_path / "a", "--seed", 1)
+    _, second = train(experiment, tmp_path / "b", "--seed", 2)
+    assert read_metrics(first) != read_metrics(second)
+
+
+def test_without_a_seed_a_random_one_is_recorded_and_reproduces_the_run(experiment, tmp_path):
+    _, first = train(experiment, tmp_path / "a")
+    seed = summary(first)["seed"]
+    _, second = train(experiment, tmp_path / "b", "--seed", seed)
+    assert read_metrics(first) == read_metrics(second)
+
+
+def test_training_lowers_the_loss(experiment, tmp_path):
+    _, folder = train(experiment, tmp_path / "runs", "--seed", 3, "epochs=20", "lr=0.2")
+    rows = read_metrics(folder)
+    assert float(rows[-1]["val_loss"]) < 0.1 * float(rows[0]["val_loss"])
+
+
+def test_max_epochs_caps_a_smoke_run_and_is_recorded(experiment, tmp_path):
+    code, folder = train(experiment, tmp_path / "runs", "--max-epochs", 2)
+    assert code == 0
+    assert len(read_metrics(folder)) == 2
+    assert summary(folder)["epochs"] == {"planned": 2, "completed": 2}
+
+
+def test_early_stopping_stops_after_patience_epochs_without_improvement(experiment, tmp_path):
+    # min_delta larger than any change: only the first epoch counts as an improvement.
+    code, folder = train(experiment, tmp_path / "runs", "patience=2", "min_delta=1e9",
+                         "epochs=10")  # fmt: skip
+    assert code == 0
+    assert len(read_metrics(folder)) == 3
+    s = summary(folder)
+    assert s["status"] == "completed"
+    assert s["message"].startswith("stopped early at epoch 3: val_loss has not improved for 2")
+    assert s["best"]["epoch"] == 1
+
+
+def test_a_diverging_loss_stops_the_run_naming_epoch_and_last_finite_loss(experiment, tmp_path,
+                                                                          capsys):  # fmt: skip
+    code = run(experiment, "--out", tmp_path / "runs", "optimizer=sgd", "lr=1e6", "schedule=None",
+               "epochs=50")  # fmt: skip
+    assert code == 1
+    folder = run_folder(tmp_path / "runs")
+    s = summary(folder)
+    assert s["status"] == "failed"
+    assert "training stopped at epoch" in s["message"]
+    assert "the loss became" in s["message"] and "the last finite loss was" in s["message"]
+    assert s["message"] in capsys.readouterr().err
+    completed = s["epochs"]["completed"]
+    assert len(read_metrics(folder)) == completed < 50
+    if completed:
+        assert (folder / "checkpoint.npz").exists()
+
+
+def test_an_exception_in_the_experiment_fails_the_run_naming_file_and_line(tmp_path, capsys):
+    experiment = write_experiment(tmp_path)
+    # forward calls: 1 dry run, then 4 batches and 1 validation pass per epoch
+    code = run(experiment, "--out", tmp_path / "runs", "fail_at_call=9", "epochs=5")
+    assert code == 2
+    folder = run_folder(tmp_path / "runs")
+    s = summary(folder)
+    assert s["status"] == "failed"
+    assert s["message"].startswith(f"{experiment}: RuntimeError: the model broke on purpose")
+    assert "(at line" in s["message"] and "in forward)" in s["message"]
+    assert s["epochs"]["completed"] == 1
+    assert "Traceback" not in capsys.readouterr().err
+
+
+@pytest.fixture
+def unload_afterwards():
+    yield
+    unload_plugins()
+
+
+@pytest.mark.usefixtures("unload_afterwards")
+def test_a_loss_and_optimizer_from_a_plugin_are_used_by_name(experiment, tmp_path):
+    plugin = write_module(tmp_path, "tiny_losses_and_optimizers", TINY_PLUGIN)
+    args = ("-p", plugin, "loss=squared_error_sum", "optimizer=heavy_ball", "lr=0.001")
+    code, folder = train(experiment, tmp_path / "runs", *args, "schedule=None", "--seed", 2)
+    assert code == 0
+    rows = read_metrics(folder)
+    assert float(rows[-1]["train_loss"]) < float(rows[0]["train_loss"])
+    s = summary(folder)
+    tiny = next(p for p in s["plugins"] if p["name"] == plugin)
+    assert tiny["losses"] == 1 and tiny["optimizers"] == 1
+
+
+def test_an_l2_penalty_shrinks_the_weights(experiment, tmp_path):
+    common = ("--seed", 4, "width=16", "epochs=8", "optimizer=sgd", "lr=0.05", "schedule=None")
+    _, plain = train(experiment, tmp_path / "a", *common)
+    _, penalised = train(experiment, tmp_path / "b", *common, "l2=0.5")
+
+    def norm(folder):
+        return sum(float(np.sum(w**2)) for w in weights(folder / "model.npz").values())
+
+    assert norm(penalised) < norm(plain)
+
+
+def test_gradient_clipping_bounds_the_step(experiment, tmp_path):
+    # One full-batch SGD step from the same initial weights (same seed), three ways.
+    common = ("--seed", 4, "epochs=1", "optimizer=sgd", "schedule=None", "batch_size=None",
+              "val_fraction=0.0")  # fmt: skip
+    _, start = train(experiment, tmp_path / "start", *common, "lr=1e-300")
+    _, free = train(experiment, tmp_path / "free", *common, "lr=0.1")
+    _, clipped = train(experiment, tmp_path / "clipped", *common, "lr=0.1", "clip_grad_norm=1e-3")
+
+    def distance(a, b):
+        wa, wb = weights(a / "model.npz"), weights(b / "model.npz")
+        return sum(float(np.sum((wa[k] - wb[k]) ** 2)) for k in wa) ** 0.5
+
+    assert distance(start, free) > 0.1
+    assert distance(start, clipped) == pytest.approx(0.1 * 1e-3, rel=1e-6)
+
+
+def test_a_plateau_schedule_steps_on_the_monitored_metric(experiment, tmp_path):
+    code, folder = train(experiment, tmp_path / "runs", "schedule=plateau", "min_delta=0.0",
+                         "schedule_options={'patience': 0, 'factor': 0.5, 'threshold': 10.0}",
+                         "epochs=3")  # fmt: skip
+    assert code == 0
+    # threshold=10 (relative): no epoch counts as better, so every step halves the rate.
+    assert [float(r["lr"]) for r in read_metrics(folder)] == [0.05, 0.025, 0.0125]
