@@ -64,6 +64,18 @@ def flag(owner: str, name: str, value: Any) -> bool:
     return value
 
 
+def nonnegatives(owner: str, group: dict[str, Any], *names: str) -> None:
+    """Check each of ``names`` in a parameter group with :func:`nonnegative`, storing the float."""
+    for name in names:
+        group[name] = nonnegative(owner, name, group[name])
+
+
+def flags(owner: str, group: dict[str, Any], *names: str) -> None:
+    """Check each of ``names`` in a parameter group with :func:`flag`."""
+    for name in names:
+        flag(owner, name, group[name])
+
+
 def keywords(owner: str, func: Callable[..., Any], kwargs: Mapping[str, Any]) -> None:
     """An error naming ``owner`` if ``kwargs`` holds a name ``func`` does not take, with a
     did-you-mean suggestion and the names it does take (config typos fail loudly)."""

@@ -1,9 +1,11 @@
 """The standard optimizers: sgd, adam, adamw, rmsprop, adagrad, lion.
 
 Constructor signatures and defaults are PyTorch's (Lion's are its paper's). Each ``update``
-follows the algorithm box of the PyTorch documentation, on NumPy arrays, in place; state keys
-use PyTorch's names (``momentum_buffer``, ``exp_avg``, ``exp_avg_sq``, ...). With
-``maximize=True`` the gradient is negated first, as PyTorch's implementation does.
+follows the algorithm box of the PyTorch documentation, on NumPy arrays, in place, with one
+scratch array per step rather than a temporary per operation (on large parameters, allocating
+the temporaries cost more than the arithmetic). State keys use PyTorch's names
+(``momentum_buffer``, ``exp_avg``, ``exp_avg_sq``, ...). With ``maximize=True`` the gradient is
+negated first, as PyTorch's implementation does.
 """
 
 from __future__ import annotations
@@ -20,11 +22,16 @@ Register = Callable[..., Any]
 
 
 def _direction(grad: np.ndarray, param: np.ndarray, group: dict[str, Any]) -> np.ndarray:
-    """The gradient with ``maximize`` and L2 ``weight_decay`` applied (a new array if changed)."""
-    g = -grad if group.get("maximize") else grad
-    wd = group.get("weight_decay", 0.0)
-    if wd:
-        g = g + wd * param
+    """The gradient with ``maximize`` and L2 ``weight_decay`` applied: ``grad`` itself when
+    neither is set, else one new array (the gradient is never written into)."""
+    maximize, wd = group.get("maximize"), group.get("weight_decay", 0.0)
+    if not wd:
+        return -grad if maximize else grad
+    g = np.multiply(param, wd, out=np.empty_like(param))
+    if maximize:
+        g -= grad
+    else:
+        g += grad
     return g
 
 
@@ -54,18 +61,16 @@ class SGD(Optimizer):
         super().__init__(params, defaults)
 
     def check_group(self, group: dict[str, Any]) -> None:
-        name = "SGD"
-        group["lr"] = checks.nonnegative(name, "lr", group["lr"])
-        momentum = group["momentum"] = checks.nonnegative(name, "momentum", group["momentum"])
+        name = type(self).__name__
+        checks.nonnegatives(name, group, "lr", "momentum", "weight_decay")
         dampening = group["dampening"] = checks.in_range(
             name, "dampening", group["dampening"], 0.0, 1.0, include_high=True
         )
-        group["weight_decay"] = checks.nonnegative(name, "weight_decay", group["weight_decay"])
-        checks.flag(name, "maximize", group["maximize"])
-        if checks.flag(name, "nesterov", group["nesterov"]) and (momentum <= 0 or dampening):
+        checks.flags(name, group, "nesterov", "maximize")
+        if group["nesterov"] and (group["momentum"] <= 0 or dampening):
             raise ValueError(
-                f"SGD: nesterov=True needs momentum > 0 and dampening = 0; got "
-                f"momentum={momentum}, dampening={dampening}"
+                f"{name}: nesterov=True needs momentum > 0 and dampening = 0; got "
+                f"momentum={group['momentum']}, dampening={dampening}"
             )
 
     def update(
@@ -79,7 +84,8 @@ class SGD(Optimizer):
                 buf = state["momentum_buffer"] = np.array(g, copy=True)
             else:
                 buf *= momentum
-                buf += (1 - group["dampening"]) * g
+                dampening = group["dampening"]
+                buf += (1 - dampening) * g if dampening else g
             g = g + momentum * buf if group["nesterov"] else buf
         param -= group["lr"] * g
 
@@ -119,12 +125,9 @@ class Adam(Optimizer):
 
     def check_group(self, group: dict[str, Any]) -> None:
         name = type(self).__name__
-        group["lr"] = checks.nonnegative(name, "lr", group["lr"])
+        checks.nonnegatives(name, group, "lr", "eps", "weight_decay")
         group["betas"] = checks.betas(name, group["betas"])
-        group["eps"] = checks.nonnegative(name, "eps", group["eps"])
-        group["weight_decay"] = checks.nonnegative(name, "weight_decay", group["weight_decay"])
-        checks.flag(name, "amsgrad", group["amsgrad"])
-        checks.flag(name, "maximize", group["maximize"])
+        checks.flags(name, group, "amsgrad", "maximize")
 
     def update(
         self, param: np.ndarray, grad: np.ndarray, state: dict[str, Any], group: dict[str, Any]
@@ -141,20 +144,26 @@ class Adam(Optimizer):
         step = state["step"]
         if self.decoupled:
             g = -grad if group["maximize"] else grad
-            param *= 1 - lr * group["weight_decay"]
+            if group["weight_decay"]:
+                param *= 1 - lr * group["weight_decay"]
         else:
             g = _direction(grad, param, group)
         m, v = state["exp_avg"], state["exp_avg_sq"]
+        scratch = np.multiply(g, 1 - beta1, out=np.empty_like(param))  # the step's one new array
         m *= beta1
-        m += (1 - beta1) * g
+        m += scratch
+        np.square(g, out=scratch)
+        scratch *= 1 - beta2
         v *= beta2
-        v += (1 - beta2) * (g * g)
+        v += scratch
         if group["amsgrad"]:
             v = np.maximum(state["max_exp_avg_sq"], v, out=state["max_exp_avg_sq"])
-        bias1 = 1 - beta1**step
-        bias2 = 1 - beta2**step
-        denom = np.sqrt(v) / math.sqrt(bias2) + group["eps"]
-        param -= (lr / bias1) * m / denom
+        denom = np.sqrt(v, out=scratch)
+        denom /= math.sqrt(1 - beta2**step)
+        denom += group["eps"]
+        update = np.divide(m, denom, out=scratch)
+        update *= lr / (1 - beta1**step)
+        param -= update
 
 
 class AdamW(Adam):
@@ -209,14 +218,10 @@ class RMSprop(Optimizer):
         super().__init__(params, defaults)
 
     def check_group(self, group: dict[str, Any]) -> None:
-        name = "RMSprop"
-        group["lr"] = checks.nonnegative(name, "lr", group["lr"])
+        name = type(self).__name__
+        checks.nonnegatives(name, group, "lr", "eps", "weight_decay", "momentum")
         group["alpha"] = checks.in_range(name, "alpha", group["alpha"], 0.0, 1.0, include_high=True)
-        group["eps"] = checks.nonnegative(name, "eps", group["eps"])
-        group["weight_decay"] = checks.nonnegative(name, "weight_decay", group["weight_decay"])
-        group["momentum"] = checks.nonnegative(name, "momentum", group["momentum"])
-        checks.flag(name, "centered", group["centered"])
-        checks.flag(name, "maximize", group["maximize"])
+        checks.flags(name, group, "centered", "maximize")
 
     def update(
         self, param: np.ndarray, grad: np.ndarray, state: dict[str, Any], group: dict[str, Any]
@@ -232,22 +237,29 @@ class RMSprop(Optimizer):
         state["step"] += 1
         g = _direction(grad, param, group)
         square_avg = state["square_avg"]
+        scratch = np.square(g, out=np.empty_like(param))  # the step's one new array
+        scratch *= 1 - alpha
         square_avg *= alpha
-        square_avg += (1 - alpha) * (g * g)
+        square_avg += scratch
         if group["centered"]:
             grad_avg = state["grad_avg"]
             grad_avg *= alpha
-            grad_avg += (1 - alpha) * g
-            avg = np.sqrt(square_avg - grad_avg * grad_avg) + group["eps"]
+            grad_avg += np.multiply(g, 1 - alpha, out=scratch)
+            avg = np.square(grad_avg, out=scratch)
+            np.subtract(square_avg, avg, out=avg)
+            np.sqrt(avg, out=avg)
         else:
-            avg = np.sqrt(square_avg) + group["eps"]
+            avg = np.sqrt(square_avg, out=scratch)
+        avg += group["eps"]
+        update = np.divide(g, avg, out=avg)
         if group["momentum"] > 0:
             buf = state["momentum_buffer"]
             buf *= group["momentum"]
-            buf += g / avg
-            param -= group["lr"] * buf
+            buf += update
+            update = np.multiply(buf, group["lr"], out=update)
         else:
-            param -= group["lr"] * (g / avg)
+            update *= group["lr"]
+        param -= update
 
 
 class Adagrad(Optimizer):
@@ -276,15 +288,11 @@ class Adagrad(Optimizer):
         super().__init__(params, defaults)
 
     def check_group(self, group: dict[str, Any]) -> None:
-        name = "Adagrad"
-        group["lr"] = checks.nonnegative(name, "lr", group["lr"])
-        group["lr_decay"] = checks.nonnegative(name, "lr_decay", group["lr_decay"])
-        group["weight_decay"] = checks.nonnegative(name, "weight_decay", group["weight_decay"])
-        group["initial_accumulator_value"] = checks.nonnegative(
-            name, "initial_accumulator_value", group["initial_accumulator_value"]
+        name = type(self).__name__
+        checks.nonnegatives(
+            name, group, "lr", "lr_decay", "weight_decay", "initial_accumulator_value", "eps"
         )
-        group["eps"] = checks.nonnegative(name, "eps", group["eps"])
-        checks.flag(name, "maximize", group["maximize"])
+        checks.flags(name, group, "maximize")
 
     def update(
         self, param: np.ndarray, grad: np.ndarray, state: dict[str, Any], group: dict[str, Any]
@@ -296,8 +304,13 @@ class Adagrad(Optimizer):
         g = _direction(grad, param, group)
         clr = group["lr"] / (1 + (state["step"] - 1) * group["lr_decay"])
         total = state["sum"]
-        total += g * g
-        param -= clr * (g / (np.sqrt(total) + group["eps"]))
+        scratch = np.square(g, out=np.empty_like(param))  # the step's one new array
+        total += scratch
+        std = np.sqrt(total, out=scratch)
+        std += group["eps"]
+        update = np.divide(g, std, out=std)
+        update *= clr
+        param -= update
 
 
 class Lion(Optimizer):
@@ -325,11 +338,10 @@ class Lion(Optimizer):
         super().__init__(params, defaults)
 
     def check_group(self, group: dict[str, Any]) -> None:
-        name = "Lion"
-        group["lr"] = checks.nonnegative(name, "lr", group["lr"])
+        name = type(self).__name__
+        checks.nonnegatives(name, group, "lr", "weight_decay")
         group["betas"] = checks.betas(name, group["betas"])
-        group["weight_decay"] = checks.nonnegative(name, "weight_decay", group["weight_decay"])
-        checks.flag(name, "maximize", group["maximize"])
+        checks.flags(name, group, "maximize")
 
     def update(
         self, param: np.ndarray, grad: np.ndarray, state: dict[str, Any], group: dict[str, Any]
@@ -340,10 +352,16 @@ class Lion(Optimizer):
             state["exp_avg"] = np.zeros_like(param)
         g = -grad if group["maximize"] else grad
         m = state["exp_avg"]
-        param *= 1 - lr * group["weight_decay"]
-        param -= lr * np.sign(beta1 * m + (1 - beta1) * g)
+        if group["weight_decay"]:
+            param *= 1 - lr * group["weight_decay"]
+        # sign(β1·m + (1-β1)·g) is sign(β1/(1-β1)·m + g) (β1 < 1): no temporary array.
+        update = np.multiply(m, beta1 / (1 - beta1), out=np.empty_like(param))
+        update += g
+        np.sign(update, out=update)
+        update *= lr
+        param -= update
         m *= beta2
-        m += (1 - beta2) * g
+        m += np.multiply(g, 1 - beta2, out=update)
 
 
 def register_optimizers(register: Register) -> None:
