@@ -3,6 +3,7 @@ options, numerical stability at logits of 1e4, error messages, and the ng.losses
 
 from __future__ import annotations
 
+import re
 import textwrap
 from collections.abc import Iterator
 from pathlib import Path
@@ -397,6 +398,20 @@ def test_other_argument_mistakes() -> None:
         ng.losses.cross_entropy(ng.tensor(LOGITS), LABELS, weight=np.ones(3))
     with pytest.raises(TypeError, match="cross_entropy: input must be floating point"):
         ng.losses.cross_entropy(np.array([[1, 2]]), np.array([0]))
+
+
+@pytest.mark.parametrize(
+    ("name", "argument", "shape"),
+    [("bce", "weight", (2, 3)), ("bce_with_logits", "weight", (2, 4, 3)),
+     ("bce_with_logits", "pos_weight", (4,))],
+)  # fmt: skip
+def test_a_weight_that_does_not_broadcast_to_the_input_is_named(
+    name: str, argument: str, shape: tuple[int, ...]
+) -> None:
+    p = ng.tensor(np.full((4, 3), 0.5))
+    message = rf"{name}: {argument} has shape {re.escape(str(shape))}, which does not broadcast "
+    with pytest.raises(ValueError, match=message + r"to the input's shape \(4, 3\)"):
+        ng.losses.get(name)(p, np.ones((4, 3)), **{argument: np.ones(shape)})
 
 
 # -- the namespace ---------------------------------------------------------------------------------

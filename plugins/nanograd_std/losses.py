@@ -74,6 +74,26 @@ def _constant(name: str, argument: str, value: Any, x: Tensor) -> np.ndarray | N
     return data.astype(x.dtype, copy=False)
 
 
+def _elementwise_weight(name: str, argument: str, value: Any, x: Tensor) -> np.ndarray | None:
+    """A constant scaling the loss element by element: it must broadcast to the input's shape
+    (a larger one would silently change the loss's shape and its mean)."""
+    w = _constant(name, argument, value, x)
+    if w is not None and not _broadcasts_to(w.shape, x.shape):
+        raise ValueError(
+            f"{name}: {argument} has shape {w.shape}, which does not broadcast to the input's "
+            f"shape {x.shape}; give one of that shape, or of its trailing axes such as "
+            f"({x.shape[-1] if x.ndim else 1},)"
+        )
+    return w
+
+
+def _broadcasts_to(shape: tuple[int, ...], target: tuple[int, ...]) -> bool:
+    try:
+        return np.broadcast_shapes(shape, target) == target
+    except ValueError:
+        return False
+
+
 def _reduce(loss: Any, reduction: str) -> Any:
     if reduction == "mean":
         return loss.mean()
@@ -132,7 +152,7 @@ def bce(input: Any, target: Any, weight: Any = None, reduction: str = "mean") ->
             f"[{np.min(x.data):.4g}, {np.max(x.data):.4g}]); for raw scores use bce_with_logits"
         )
     loss = -(t * _clamped_log(x) + (1 - t) * _clamped_log(1 - x))
-    w = _constant("bce", "weight", weight, x)
+    w = _elementwise_weight("bce", "weight", weight, x)
     if w is not None:
         loss = loss * w
     return _reduce(loss, reduction)
@@ -164,12 +184,12 @@ def bce_with_logits(
     _reduction("bce_with_logits", reduction)
     x = _input("bce_with_logits", input)
     t = _float_target("bce_with_logits", x, target)
-    pw = _constant("bce_with_logits", "pos_weight", pos_weight, x)
+    pw = _elementwise_weight("bce_with_logits", "pos_weight", pos_weight, x)
     if pw is None:
         loss = ng.ops.softplus(x) - t * x
     else:
         loss = (1 - t) * x + (1 + (pw - 1) * t) * ng.ops.softplus(-x)
-    w = _constant("bce_with_logits", "weight", weight, x)
+    w = _elementwise_weight("bce_with_logits", "weight", weight, x)
     if w is not None:
         loss = loss * w
     return _reduce(loss, reduction)
