@@ -257,6 +257,11 @@ class Tensor:
     @property
     def mT(self) -> Tensor:
         """Swap the last two axes: the matrix transpose of a batch."""
+        if self.data.ndim < 2:
+            raise ValueError(
+                f"mT swaps the last two axes, so it needs a tensor of at least 2 dimensions; "
+                f"this one has shape {self.data.shape}"
+            )
         axes = list(range(self.data.ndim))
         axes[-2], axes[-1] = axes[-1], axes[-2]
         return _call("transpose", self, tuple(axes))
@@ -362,8 +367,8 @@ def as_tensor(value: Any, dtype: Any = None) -> Tensor:
     return _make(arr)
 
 
-def _constant(value: Any) -> Any:
-    """Normalise an operand that is not a tensor, which the graph records as a constant.
+def _constant(value: Any, op: OpDef) -> Any:
+    """Normalise an operand of ``op`` that is not a tensor, which the graph records as a constant.
 
     Python numbers stay as they are so that NumPy keeps the tensor's dtype
     (``float32_tensor * 2.0`` stays float32); anything else becomes an ndarray, shared with the
@@ -374,9 +379,15 @@ def _constant(value: Any) -> Any:
     arr = np.asarray(value)
     if arr.dtype.kind not in _NUMERIC_KINDS:
         raise TypeError(
-            f"cannot use {type(value).__name__} (dtype {arr.dtype}) as a tensor operand"
+            f"{op.name}() cannot take {type(value).__name__} {value!r:.40} as an input: an input "
+            "is a tensor, a number or a numeric array"
         )
     return arr
+
+
+def _constant_tensor(value: Any, op: OpDef) -> Tensor:
+    """A constant tensor around an operand of ``op``, for a call that was given no tensor."""
+    return _make(np.asarray(_constant(value, op)))
 
 
 # -- binding ops to callables ---------------------------------------------------------------------
@@ -435,8 +446,10 @@ def _forward_error(
         message += f" (its parameters: {', '.join(op.param_names)})"
     try:
         return type(exc)(message)
-    except Exception:  # an exception class whose constructor wants more than a message
-        return exc
+    except Exception:  # a class whose constructor wants more than a message (NumPy's ufunc
+        # errors): the builtin class it derives from, so ``except TypeError`` still catches it
+        base = next(cls for cls in _FORWARD_ERRORS if isinstance(exc, cls))
+        return base(message)
 
 
 def _result(
@@ -481,9 +494,20 @@ def _apply(op: OpDef, inputs: tuple[Any, ...], params: dict[str, Any]) -> Tensor
 def make_function(op: OpDef) -> Callable[..., Tensor]:
     """The callable behind ``ng.ops.<name>``: run the forward, record the graph if needed.
 
-    Specialised by arity because this is the hot path: one Python call, the NumPy call, one
-    tensor, and nothing else. Operands that are not tensors are kept as constants.
+    It carries the op's name and doc, so ``help(ng.ops.exp)`` shows the doc and a call with a
+    missing argument says ``exp()``, not the name of the specialised function behind it.
     """
+    function = _specialised(op)
+    function.__name__ = function.__qualname__ = op.name
+    function.__module__ = "nanograd.ops"
+    function.__doc__ = op.doc
+    return function
+
+
+def _specialised(op: OpDef) -> Callable[..., Tensor]:
+    """The function that calls ``op``, specialised by arity because this is the hot path: one
+    Python call, the NumPy call, one tensor, and nothing else. Operands that are not tensors
+    are kept as constants."""
     forward = op.forward
     differentiable = op.differentiable
     mode = grad_mode
@@ -495,7 +519,7 @@ def make_function(op: OpDef) -> Callable[..., Tensor]:
                 params = _params_from(op, extra, params)
             elif params:
                 _check_params(op, params)
-            inputs = tuple(x if isinstance(x, Tensor) else _constant(x) for x in tensors)
+            inputs = tuple(x if isinstance(x, Tensor) else _constant(x, op) for x in tensors)
             return _apply(op, inputs, params)
 
         return variadic
@@ -508,7 +532,7 @@ def make_function(op: OpDef) -> Callable[..., Tensor]:
             elif params:
                 _check_params(op, params)
             if not isinstance(x, Tensor):
-                x = as_tensor(x)
+                x = _constant_tensor(x, op)
             try:
                 out = forward(x.data, **params)
             except _FORWARD_ERRORS as exc:
@@ -533,15 +557,15 @@ def make_function(op: OpDef) -> Callable[..., Tensor]:
                     bd = b.data
                     needs = needs or b._requires_grad
                 else:
-                    bd = b = _constant(b)
+                    bd = b = _constant(b, op)
             elif isinstance(b, Tensor):
-                ad = a = _constant(a)
+                ad = a = _constant(a, op)
                 bd = b.data
                 needs = b._requires_grad
             else:  # neither is a tensor: the result is a constant tensor
-                a = as_tensor(a)
+                a = _constant_tensor(a, op)
                 ad = a.data
-                bd = b = _constant(b)
+                bd = b = _constant(b, op)
                 needs = False
             try:
                 out = forward(ad, bd, **params)
@@ -561,9 +585,9 @@ def make_function(op: OpDef) -> Callable[..., Tensor]:
             args = args[:arity]
         elif params:
             _check_params(op, params)
-        inputs = tuple(x if isinstance(x, Tensor) else _constant(x) for x in args)
+        inputs = tuple(x if isinstance(x, Tensor) else _constant(x, op) for x in args)
         if not any(isinstance(x, Tensor) for x in inputs):
-            inputs = (as_tensor(inputs[0]), *inputs[1:])
+            inputs = (_constant_tensor(inputs[0], op), *inputs[1:])
         return _apply(op, inputs, params)
 
     return nary

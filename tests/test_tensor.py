@@ -321,3 +321,29 @@ def test_ufunc_keywords_are_not_op_parameters() -> None:
 def test_misspelled_parameter_names_the_valid_ones() -> None:
     with pytest.raises(TypeError, match="its parameters are: axis, keepdims"):
         ng.tensor([1.0, 2.0]).sum(axs=0)
+
+
+def test_a_missing_argument_names_the_op() -> None:
+    with pytest.raises(TypeError, match=r"^add\(\) missing 1 required positional argument"):
+        ng.ops.add(ng.tensor([1.0]))  # type: ignore[call-arg]
+    assert ng.ops.exp.__name__ == "exp" and ng.ops.exp.__doc__ == "e ** x."
+
+
+@pytest.mark.parametrize("operand", ["a", None, [object()]], ids=["str", "None", "objects"])
+def test_an_operand_that_is_no_number_names_the_op_and_the_value(operand: Any) -> None:
+    t = ng.tensor([1.0, 2.0])
+    for call, op in ((lambda: t * operand, "mul"), (lambda: ng.ops.exp(operand), "exp"),
+                     (lambda: ng.ops.where(t > 0, t, operand), "where")):  # fmt: skip
+        with pytest.raises(TypeError, match=rf"^{op}\(\) cannot take {type(operand).__name__} "):
+            call()
+
+
+def test_a_numpy_error_that_cannot_be_retold_in_its_own_class_keeps_its_builtin_class() -> None:
+    # NumPy's ufunc errors are TypeErrors whose constructor wants the ufunc and the dtypes.
+    with pytest.raises(TypeError, match=r"^clip \(plugin nanograd_std\) .* a_min='a'.*ufunc"):
+        ng.tensor([1.0, 2.0]).clip("a", None)
+
+
+def test_matrix_transpose_of_a_vector_says_what_it_needs() -> None:
+    with pytest.raises(ValueError, match=r"at least 2 dimensions; this one has shape \(3,\)"):
+        ng.tensor([1.0, 2.0, 3.0]).mT  # noqa: B018
