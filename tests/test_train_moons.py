@@ -3,6 +3,7 @@ within 100 steps."""
 
 from __future__ import annotations
 
+import re
 import runpy
 import subprocess
 import sys
@@ -10,8 +11,10 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
+import pytest
 
-EXAMPLE = Path(__file__).resolve().parent.parent / "examples" / "moons.py"
+ROOT = Path(__file__).resolve().parent.parent
+EXAMPLE = ROOT / "examples" / "moons.py"
 
 
 def load_example() -> dict[str, Any]:
@@ -37,3 +40,17 @@ def test_the_script_prints_its_accuracy() -> None:
     )
     assert "step   0" in result.stdout
     assert result.stdout.strip().endswith("training accuracy after 100 steps: 100%")
+
+
+def test_the_loop_shown_in_the_training_guide_reaches_full_accuracy(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    guide = (ROOT / "docs" / "training.md").read_text()
+    loop = re.search(r"## A complete training loop.*?```python\n(.*?)```", guide, re.S)
+    assert loop is not None
+    monkeypatch.syspath_prepend(str(EXAMPLE.parent))
+    scope: dict[str, Any] = {}
+    exec(loop.group(1), scope)
+    with scope["ng"].no_grad():
+        scores = scope["model"](scope["inputs"]).data
+    assert np.mean((scores > 0) == (scope["labels"] > 0)) == 1.0
