@@ -296,6 +296,18 @@ def test_loaded_hyper_parameters_replace_the_constructors() -> None:
     assert fresh.param_groups[0]["lr"] == 0.3
 
 
+def test_a_hyper_parameter_missing_from_the_checkpoint_keeps_its_current_value() -> None:
+    _, optimizer = trained("adam", 1, lr=0.3)
+    state = optimizer.state_dict()
+    del state["param_groups"][0]["maximize"]  # as in a checkpoint written before the option
+    params = [param(0.0, 0.0), param(0.0)]
+    fresh = ng.optim.Adam(params, lr=0.01, maximize=True)
+    fresh.load_state_dict(state)
+    assert fresh.param_groups[0]["lr"] == 0.3 and fresh.param_groups[0]["maximize"] is True
+    quadratic_step(fresh, params)  # and it steps
+    assert fresh.state[params[0]]["step"] == 2
+
+
 def test_load_state_dict_refuses_another_models_state() -> None:
     _, optimizer = trained("adam", 1)
     with pytest.raises(ValueError, match="group 0 has 2 parameters in the state dict and 1 here"):

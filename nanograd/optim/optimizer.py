@@ -160,7 +160,8 @@ class Optimizer:
         """Restore a :meth:`state_dict` taken from an optimizer over the same parameters.
 
         The groups must match in number and size; hyper-parameters and buffers are copied (and
-        buffers cast to their parameter's dtype), so the run continues exactly.
+        buffers cast to their parameter's dtype), so the run continues exactly. A
+        hyper-parameter missing from the saved groups keeps its current value.
         """
         if not isinstance(state_dict, Mapping) or not {"state", "param_groups"} <= set(state_dict):
             raise ValueError(
@@ -185,7 +186,9 @@ class Optimizer:
                 )
             for idx, p in zip(saved_params, group["params"], strict=True):
                 by_index[int(idx)] = p
-            merged = {k: v for k, v in saved.items() if k != "params"}
+            # A hyper-parameter the saved group lacks (a checkpoint from before it existed)
+            # keeps this optimizer's value rather than failing the load.
+            merged = {**group, **{k: v for k, v in saved.items() if k != "params"}}
             merged["params"] = group["params"]
             self.check_group(merged)
             new_groups.append(merged)
