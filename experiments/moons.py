@@ -68,8 +68,5 @@ def plots(run):
     fig, ax = new_figure()
     decision_boundary(ax, run, run.data.train.X, run.data.train.y, threshold=0.0)
     acc = run.evaluation.get("final_train_accuracy")
-    ax.set_title(
-        "two moons: score and decision boundary"
-        + (f" (train accuracy {acc:.0%})" if acc is not None else "")
-    )
+    ax.set_title("two moons" + (f" (train accuracy {acc:.0%})" if acc is not None else ""))
     return {"boundary": fig}

@@ -1,6 +1,6 @@
 """Fit y = x² + 3x - 1 with a small MLP: the case the original C++ demo could not fit.
 
-A straight line cannot follow a parabola; two hidden layers of tanh units can. ``evaluate``
+A straight line cannot follow a parabola; two hidden layers of GELU units can. ``evaluate``
 reports the error on a dense grid against the true curve, and the fitted curve is drawn over the
 data.
 """
@@ -14,11 +14,11 @@ config = {
     "n": 300,
     "noise": 0.3,
     "hidden": [16, 16],
-    "activation": "tanh",
+    "activation": "gelu",
     "epochs": 300,
     "batch_size": 32,
     "optimizer": "adam",
-    "lr": 0.01,
+    "lr": 0.02,
     "schedule": "cosine",
     "loss": "mse",
 }
