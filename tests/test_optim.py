@@ -551,6 +551,25 @@ def test_schedule_state_dict_is_a_snapshot_and_refuses_a_foreign_one() -> None:
     assert schedule.optimizer is optimizer and schedule.get_last_lr() == [0.5]
 
 
+@pytest.mark.parametrize(
+    ("threshold_mode", "expected"), [("abs", [1.0, 1.0, 1.0]), ("rel", [1.0, 1.0, 0.1])]
+)
+def test_plateau_threshold_is_absolute_or_relative(
+    threshold_mode: str, expected: list[float]
+) -> None:
+    # From a best of 10 with threshold 0.1, 9.5 is an improvement in "abs" mode (below 9.9) but
+    # not in "rel" mode (not below 10·(1 - 0.1) = 9): two bad steps then exceed patience 1.
+    optimizer = sgd(1.0)
+    schedule = lr_scheduler.ReduceLROnPlateau(
+        optimizer, patience=1, threshold=0.1, threshold_mode=threshold_mode
+    )
+    rates = []
+    for metric in [10.0, 9.5, 9.5]:
+        schedule.step(metric)
+        rates.append(optimizer.param_groups[0]["lr"])
+    assert rates == pytest.approx(expected)
+
+
 def test_plateau_needs_the_metric() -> None:
     schedule = lr_scheduler.create("plateau", sgd())
     assert schedule.requires_metric
@@ -577,6 +596,11 @@ def test_schedule_factory_by_name() -> None:
         ("exponential", {"gamma": -0.5}, "gamma must be a number >= 0"),
         ("plateau", {"mode": "minimum"}, "mode must be 'min' or 'max'"),
         ("plateau", {"factor": 1.0}, r"factor must be in \[0, 1\)"),
+        ("plateau", {"patience": -1}, "patience must be an integer >= 0, got -1"),
+        ("plateau", {"cooldown": 1.5}, "cooldown must be an integer >= 0, got 1.5"),
+        ("plateau", {"threshold_mode": "relative"}, "threshold_mode must be 'rel' or 'abs'"),
+        ("cosine", {"T_max": 0}, "T_max must be an integer >= 1, got 0"),
+        ("warmup", {"total_iters": True}, "total_iters must be an integer >= 1, got True"),
     ],
 )
 def test_schedule_arguments_are_checked(name: str, kwargs: dict[str, Any], message: str) -> None:

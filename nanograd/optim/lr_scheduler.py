@@ -91,9 +91,9 @@ class LRScheduler:
             group["lr"] = lr
 
 
-def _positive_int(owner: str, name: str, value: Any) -> int:
-    if isinstance(value, bool) or not isinstance(value, int) or value < 1:
-        raise ValueError(f"{owner}: {name} must be an integer >= 1, got {value!r}")
+def _integer(owner: str, name: str, value: Any, low: int = 1) -> int:
+    if isinstance(value, bool) or not isinstance(value, int) or value < low:
+        raise ValueError(f"{owner}: {name} must be an integer >= {low}, got {value!r}")
     return value
 
 
@@ -109,7 +109,7 @@ class StepLR(LRScheduler):
     def __init__(
         self, optimizer: Optimizer, step_size: int, gamma: float = 0.1, last_epoch: int = -1
     ) -> None:
-        self.step_size = _positive_int("StepLR", "step_size", step_size)
+        self.step_size = _integer("StepLR", "step_size", step_size)
         self.gamma = _nonnegative("StepLR", "gamma", gamma)
         super().__init__(optimizer, last_epoch)
 
@@ -138,7 +138,7 @@ class CosineAnnealingLR(LRScheduler):
     def __init__(
         self, optimizer: Optimizer, T_max: int, eta_min: float = 0.0, last_epoch: int = -1
     ) -> None:
-        self.T_max = _positive_int("CosineAnnealingLR", "T_max", T_max)
+        self.T_max = _integer("CosineAnnealingLR", "T_max", T_max)
         self.eta_min = _nonnegative("CosineAnnealingLR", "eta_min", eta_min)
         super().__init__(optimizer, last_epoch)
 
@@ -163,7 +163,7 @@ class LinearLR(LRScheduler):
     ) -> None:
         self.start_factor = _nonnegative("LinearLR", "start_factor", start_factor)
         self.end_factor = _nonnegative("LinearLR", "end_factor", end_factor)
-        self.total_iters = _positive_int("LinearLR", "total_iters", total_iters)
+        self.total_iters = _integer("LinearLR", "total_iters", total_iters)
         super().__init__(optimizer, last_epoch)
 
     def lr_at(self, base_lr: float, step: int) -> float:
@@ -205,10 +205,8 @@ class ReduceLROnPlateau(LRScheduler):
             )
         if not 0.0 <= _nonnegative(owner, "factor", factor) < 1.0:
             raise ValueError(f"{owner}: factor must be in [0, 1), got {factor!r}")
-        if isinstance(patience, bool) or not isinstance(patience, int) or patience < 0:
-            raise ValueError(f"{owner}: patience must be an integer >= 0, got {patience!r}")
-        if isinstance(cooldown, bool) or not isinstance(cooldown, int) or cooldown < 0:
-            raise ValueError(f"{owner}: cooldown must be an integer >= 0, got {cooldown!r}")
+        _integer(owner, "patience", patience, low=0)
+        _integer(owner, "cooldown", cooldown, low=0)
         groups = optimizer.param_groups
         mins = list(min_lr) if isinstance(min_lr, (list, tuple)) else [min_lr] * len(groups)
         if len(mins) != len(groups):
