@@ -12,8 +12,7 @@ import numpy as np
 
 import nanograd as ng
 from nanograd.run import require
-from nanograd.run.metrics import accuracy, predicted_classes
-from nanograd.run.plotting import confusion_matrix, new_figure
+from nanograd.run.plotting import new_figure
 
 config = {
     "test_fraction": 0.2,
@@ -54,21 +53,11 @@ def model(config, rng):
     )
 
 
-def metrics(output, target):
-    return {"accuracy": accuracy(output, target)}
+metrics = digits.metrics
 
 
 def plots(run):
-    test = run.data.test
-    predicted = predicted_classes(run.predict(test.X))
-    fig, ax = new_figure(size=(5.5, 5.0))
-    confusion_matrix(ax, test.y, predicted)
-    images = test.X.reshape(len(test.X), 64) * run.data.meta["scale"] + run.data.meta["mean"]
-    return {
-        "confusion": fig,
-        "mistakes": digits.mistakes(images, test.y, predicted),
-        "filters": filters(np.asarray(run.model[0].weight.data)),
-    }
+    return {**digits.plots(run), "filters": filters(np.asarray(run.model[0].weight.data))}
 
 
 def filters(weight):

@@ -31,8 +31,8 @@ by one: optimizer_options.momentum=0.9. --print-config lists every key of an exp
 def _epilog() -> str:
     width = max(len(k) for k in RUNNER_OPTIONS)
     lines = [
-        "config keys every experiment has (an experiment may change the defaults and "
-        "add keys of its own):"
+        "config keys every experiment has (an experiment may change the defaults and add keys",
+        "of its own):",
     ]
     for key, opt in RUNNER_OPTIONS.items():
         lines.append(f"  {key:<{width}}  {opt.default!r:<10} {opt.help}")
@@ -44,8 +44,8 @@ def _epilog() -> str:
         "  python -m nanograd.run experiments/digits.py --print-config",
         "  python -m nanograd.run --resume runs/digits/20250101-120000-1a2b3c",
         "",
-        "exit status: 0 completed, 1 failed while training, 2 a mistake in the command, "
-        "experiment file or config, 130 interrupted. The experiment file contract is in "
+        "exit status: 0 completed, 1 failed while training, 2 a mistake in the command,",
+        "experiment file or config, 130 interrupted. The experiment file contract is in",
         "docs/experiments.md.",
     ]
     return "\n".join(lines)

@@ -38,7 +38,7 @@ RUNNER_OPTIONS: dict[str, Option] = {
         {}, (dict,), "more optimizer arguments, e.g. optimizer_options.momentum=0.9"
     ),
     "schedule": Option(
-        None, (str, NoneType), "lr schedule: step, exponential, cosine, warmup, plateau, or None"
+        None, (str, NoneType), "step, exponential, cosine, warmup, linear, plateau or None"
     ),
     "schedule_options": Option({}, (dict,), "schedule arguments, e.g. schedule_options.gamma=0.5"),
     "loss": Option("mse", (str,), "registered loss name: mse, bce, cross_entropy, hinge, ..."),

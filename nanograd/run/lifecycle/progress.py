@@ -21,16 +21,22 @@ INNER_BAR_DELAY = 0.5  # seconds an epoch must run before its batch bar appears
 LINES_PER_RUN = 10
 
 
-def format_metrics(metrics: dict[str, float], skip: tuple[str, ...] = ("epoch",)) -> str:
-    """``train_loss 0.1234  val_loss 0.2345  lr 0.01``: every entry but ``skip``."""
-    parts = [
-        f"{key} {value:.4g}"
-        for key, value in metrics.items()
-        if key not in skip and key != "seconds"
-    ]
-    if "seconds" in metrics and "seconds" not in skip:
+def format_metrics(metrics: dict[str, float]) -> str:
+    """``train_loss 0.1234  val_loss 0.2345  lr 0.01  (0.05s)``: one epoch's line."""
+    parts = [f"{key} {value:.4g}" for key, value in metrics.items()
+             if key not in ("epoch", "seconds")]  # fmt: skip
+    if "seconds" in metrics:
         parts.append(f"({metrics['seconds']:.2f}s)")
     return "  ".join(parts)
+
+
+def postfix(metrics: dict[str, float]) -> dict[str, str]:
+    """What fits beside a bar: the losses, and the validation metrics (training ones if none)."""
+    split = "val_" if "val_loss" in metrics else "train_"
+    keys = ["train_loss", "val_loss"] + [
+        k for k in metrics if k.startswith(split) and k not in ("train_loss", "val_loss")
+    ]
+    return {k.replace("accuracy", "acc"): f"{metrics[k]:.4g}" for k in keys if k in metrics}
 
 
 def should_print(epoch: int, first: int, epochs: int) -> bool:
@@ -87,7 +93,7 @@ class ProgressBar:
         epochs = run.config["epochs"]
         line = f"epoch {epoch:>{len(str(epochs))}}/{epochs}  {format_metrics(metrics)}"
         if self.bar is not None:
-            self.bar.set_postfix_str(format_metrics(metrics, ("epoch", "seconds")), refresh=False)
+            self.bar.set_postfix(postfix(metrics), refresh=False)
             self.bar.update(1)
             if should_print(epoch, self.first, epochs):
                 run.console.log(line)
