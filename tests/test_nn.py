@@ -109,6 +109,33 @@ def test_train_and_eval_reach_every_submodule() -> None:
     assert all(m.training for m in net.modules())
 
 
+def test_zero_grad_can_leave_zeros_of_each_parameters_shape() -> None:
+    net = Net()
+    net(ng.tensor(np.ones((2, 3)))).sum().backward()
+    net.zero_grad(set_to_none=False)
+    for p in net.parameters():
+        assert p.grad is not None and p.grad.shape == p.shape
+        assert not p.grad.data.any()
+
+
+def test_apply_visits_submodules_before_their_parent() -> None:
+    visited: list[str] = []
+    Net().apply(lambda m: visited.append(type(m).__name__))
+    assert visited == ["Affine", "Linear", "Tanh", "Linear", "Sequential", "Net"]
+
+
+def test_registration_errors_name_the_entry() -> None:
+    layer = nn.Linear(2, 2)
+    with pytest.raises(TypeError, match=r"register_parameter\('w'\): expected an nn.Parameter"):
+        layer.register_parameter("w", np.zeros(2))  # type: ignore[arg-type]
+    with pytest.raises(KeyError, match=r"module name 'a\.b' must be non-empty and contain no"):
+        layer.add_module("a.b", nn.ReLU())
+    with pytest.raises(TypeError, match=r"Sequential: entry 1 is ufunc, not an nn\.Module"):
+        nn.Sequential(nn.ReLU(), np.tanh)  # type: ignore[arg-type]
+    with pytest.raises(TypeError, match=r"Module\.astype: int32 is not a floating dtype"):
+        layer.astype(np.int32)
+
+
 def test_zero_grad_clears_every_parameter() -> None:
     net = Net()
     net(ng.tensor(np.ones((2, 3)))).sum().backward()
@@ -192,6 +219,13 @@ def test_strict_false_still_refuses_a_shape_mismatch() -> None:
         model.load_state_dict({"0.weight": np.ones((2, 2))}, strict=False)
 
 
+def test_an_array_of_another_kind_is_a_dtype_mismatch() -> None:
+    layer = nn.Linear(2, 2)
+    state = {"weight": np.array([["a", "b"], ["c", "d"]]), "bias": np.zeros(2)}
+    with pytest.raises(nn.StateDictError, match="dtype mismatch for weight: the checkpoint holds"):
+        layer.load_state_dict(state)
+
+
 def test_loading_keeps_the_models_dtype() -> None:
     model = nn.Linear(2, 2, dtype=np.float32)
     model.load_state_dict(nn.Linear(2, 2).state_dict())
@@ -241,6 +275,56 @@ def test_manual_seed_makes_initialisation_reproducible() -> None:
     assert all(np.array_equal(first[k], second[k]) for k in first)
 
 
+def test_sequential_takes_named_modules_and_slices_keep_the_names() -> None:
+    model = nn.Sequential({"hidden": nn.Linear(2, 3), "act": nn.ReLU(), "out": nn.Linear(3, 1)})
+    assert list(model.state_dict()) == ["hidden.weight", "hidden.bias", "out.weight", "out.bias"]
+    tail = model[1:]
+    assert isinstance(tail, nn.Sequential) and list(tail.state_dict()) == ["out.weight", "out.bias"]
+    assert tail[-1] is model.out
+    x = ng.tensor(np.ones((4, 2)))
+    np.testing.assert_array_equal(model(x).data, tail(model[0](x)).data)
+    assert len(model.append(nn.Sigmoid())) == 4
+
+
+def test_module_list_registers_its_entries() -> None:
+    class Stack(nn.Module):
+        def __init__(self) -> None:
+            super().__init__()
+            self.layers = nn.ModuleList([nn.Linear(2, 2), nn.Linear(2, 2, bias=False)])
+
+    stack = Stack()
+    names = ["layers.0.weight", "layers.0.bias", "layers.1.weight"]
+    assert [n for n, _ in stack.named_parameters()] == names
+    stack.layers[1] = nn.Linear(2, 2)
+    assert [n for n, _ in stack.named_parameters()] == [*names, "layers.1.bias"]
+    assert len(stack.layers) == 2 and stack.layers[-1] is stack.layers[1]
+
+
+@pytest.mark.parametrize(
+    ("start", "end", "shape", "expected"),
+    [(1, -1, (2, 3, 4), (2, 12)), (0, 1, (2, 3, 4), (6, 4)), (1, -2, (2, 3, 4, 5), (2, 12, 5))],
+)
+def test_flatten_joins_the_axes_from_start_to_end(
+    start: int, end: int, shape: tuple[int, ...], expected: tuple[int, ...]
+) -> None:
+    x = np.arange(math.prod(shape), dtype=float).reshape(shape)
+    out = nn.Flatten(start, end)(ng.tensor(x))
+    np.testing.assert_array_equal(out.data, x.reshape(expected))
+
+
+def test_init_bounds_follow_he_and_glorot() -> None:
+    rng = np.random.default_rng(4)
+    weight = ng.tensor(np.empty((300, 50)))
+    nn.init.kaiming_uniform_(weight, nonlinearity="relu", generator=rng)
+    bound = math.sqrt(2) * math.sqrt(3 / 50)  # gain(relu) · sqrt(3 / fan_in)
+    assert bound * 0.99 < np.abs(weight.data).max() <= bound
+    nn.init.xavier_uniform_(weight, generator=rng)
+    bound = math.sqrt(6 / (50 + 300))
+    assert bound * 0.99 < np.abs(weight.data).max() <= bound
+    with pytest.raises(ValueError, match="no gain known for nonlinearity 'swish'"):
+        nn.init.kaiming_uniform_(weight, nonlinearity="swish")
+
+
 def test_mlp_layout_and_activations() -> None:
     model = nn.MLP(3, [8, 8], 2, activation="tanh", dropout=0.1, output_activation="sigmoid")
     kinds = [type(m).__name__ for m in model]
@@ -276,6 +360,9 @@ def test_mlp_hidden_sizes_are_checked() -> None:
         (nn.GELU(approximate="tanh"),
          lambda x: 0.5 * x * (1 + np.tanh(math.sqrt(2 / math.pi) * (x + 0.044715 * x**3)))),
         (nn.Softmax(axis=-1), lambda x: np.exp(x) / np.exp(x).sum(-1, keepdims=True)),
+        (nn.LogSoftmax(axis=0), lambda x: x - np.log(np.exp(x).sum(0, keepdims=True))),
+        (nn.GELU(), lambda x: 0.5 * x * (1 + np.vectorize(math.erf)(x / math.sqrt(2)))),
+        (nn.Softplus(beta=2.0), lambda x: np.log1p(np.exp(2 * x)) / 2),
         (nn.Identity(), lambda x: x),
     ],
     ids=lambda v: type(v).__name__ if isinstance(v, nn.Module) else "",
@@ -454,6 +541,13 @@ def test_clip_grad_norm_infinity_norm_and_nonfinite_check() -> None:
     np.testing.assert_allclose(params[0].grad.data, [0.5, -3.0], rtol=1e-6)  # type: ignore[union-attr]
     with pytest.raises(RuntimeError, match="total gradient norm"):
         nn.clip_grad_norm_(with_grads([math.nan]), 1.0, error_if_nonfinite=True)
+
+
+def test_clip_grad_norm_of_order_one() -> None:
+    params = with_grads([1.0, -3.0], [4.0])
+    assert nn.clip_grad_norm_(params, max_norm=4.0, norm_type=1).item() == pytest.approx(8.0)
+    clipped = np.concatenate([p.grad.data for p in params])  # type: ignore[union-attr]
+    np.testing.assert_allclose(clipped, [0.5, -1.5, 2.0], rtol=1e-6)
 
 
 def test_clip_grad_value_clamps_each_element() -> None:

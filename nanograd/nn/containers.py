@@ -45,10 +45,12 @@ class Sequential(Module):
     def __getitem__(self, index: slice) -> Sequential: ...
 
     def __getitem__(self, index: int | slice) -> Module | Sequential:
-        modules = [m for m in self._modules.values() if m is not None]
+        """The module at ``index``, or a ``Sequential`` of a slice that keeps the modules' names
+        (so a slice's state-dict keys are the original's), as PyTorch's."""
+        named = [(name, m) for name, m in self._modules.items() if m is not None]
         if isinstance(index, slice):
-            return Sequential(*modules[index])
-        return modules[index]
+            return Sequential(dict(named[index]))
+        return named[index][1]
 
 
 class ModuleList(Module):
