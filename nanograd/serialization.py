@@ -102,7 +102,7 @@ def load(path: str | os.PathLike[str]) -> Any:
             raise
         except (
             OSError, ValueError, KeyError, TypeError, EOFError, zipfile.BadZipFile,
-            json.JSONDecodeError,
+            json.JSONDecodeError, RecursionError,
         ) as exc:  # fmt: skip
             raise CheckpointError(
                 f"{source} is a damaged nanograd checkpoint: {type(exc).__name__}: {exc}"

@@ -156,6 +156,16 @@ def test_a_corrupted_member_is_reported(tmp_path: Path) -> None:
         ng.load(path)
 
 
+def test_metadata_nested_too_deeply_is_reported(tmp_path: Path) -> None:
+    path = tmp_path / "deep.npz"
+    depth = 5000
+    tree = '{"list": [' * depth + "]}" * depth
+    meta = '{"format": "nanograd-checkpoint", "version": 1, "tree": ' + tree + "}"
+    np.savez(path, __nanograd__=np.array(meta))
+    with pytest.raises(CheckpointError, match="damaged nanograd checkpoint: RecursionError"):
+        ng.load(path)
+
+
 def test_missing_file_is_file_not_found(tmp_path: Path) -> None:
     with pytest.raises(FileNotFoundError):
         ng.load(tmp_path / "absent.npz")
