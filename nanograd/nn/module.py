@@ -79,21 +79,18 @@ class Module:
         return self.__dict__
 
     def _forget(self, name: str) -> None:
+        """Drop ``name`` from the tables and the plain attributes, before it is registered anew."""
+        d = self._tables()
+        d.pop(name, None)
         for table in ("_parameters", "_buffers", "_modules"):
-            self.__dict__[table].pop(name, None)
-        self.__dict__["_non_persistent"].discard(name)
+            d[table].pop(name, None)
+        d["_non_persistent"].discard(name)
 
     def __setattr__(self, name: str, value: Any) -> None:
         if isinstance(value, Parameter):
-            self._tables()
-            self.__dict__.pop(name, None)
-            self._forget(name)
-            self._parameters[name] = value
+            self.register_parameter(name, value)
         elif isinstance(value, Module):
-            self._tables()
-            self.__dict__.pop(name, None)
-            self._forget(name)
-            self._modules[name] = value
+            self.add_module(name, value)
         elif "_parameters" in self.__dict__ and name in self._parameters:
             if value is not None:
                 raise TypeError(
@@ -130,13 +127,11 @@ class Module:
 
     def register_parameter(self, name: str, param: Parameter | None) -> None:
         """Register ``param`` under ``name`` (None keeps the slot, as a layer without bias)."""
-        self._tables()
         if param is not None and not isinstance(param, Parameter):
             raise TypeError(
                 f"register_parameter({name!r}): expected an nn.Parameter or None, got "
                 f"{type(param).__name__}"
             )
-        self.__dict__.pop(name, None)
         self._forget(name)
         self._parameters[name] = param
 
@@ -145,23 +140,20 @@ class Module:
 
         Persistent buffers are saved in ``state_dict()``; others live only in memory.
         """
-        self._tables()
-        self.__dict__.pop(name, None)
+        buffer = None if tensor is None else _as_buffer(name, tensor)
         self._forget(name)
-        self._buffers[name] = None if tensor is None else _as_buffer(name, tensor)
+        self._buffers[name] = buffer
         if not persistent:
             self._non_persistent.add(name)
 
     def add_module(self, name: str, module: Module | None) -> None:
         """Register ``module`` under ``name``: for names that are not identifiers, as ``"0"``."""
-        self._tables()
         if module is not None and not isinstance(module, Module):
             raise TypeError(
                 f"add_module({name!r}): expected an nn.Module, got {type(module).__name__}"
             )
         if not name or "." in name:
             raise KeyError(f"module name {name!r} must be non-empty and contain no '.'")
-        self.__dict__.pop(name, None)
         self._forget(name)
         self._modules[name] = module
 
