@@ -204,9 +204,9 @@ def _train(run: Run, saved: Checkpoints, summary: dict[str, Any], options: Optio
             except KeyboardInterrupt as exc:
                 status, error = "interrupted", exc
                 message = (
-                    f"interrupted; the checkpoint holds epoch {saved.last.epoch}"
+                    f"the checkpoint holds epoch {saved.last.epoch}, the last one finished"
                     if saved.last
-                    else "interrupted before the first epoch finished"
+                    else "stopped before the first epoch finished; there is no checkpoint"
                 )
                 pm.hook.nanograd_run_exception(run=run, exception=exc)
             except Exception as exc:
