@@ -1,4 +1,4 @@
-"""Shared test configuration: Hypothesis profiles and a way to swap the loaded plugins.
+"""Shared test configuration: Hypothesis profiles and a fresh plugin state for a test.
 
 Profiles: ``dev`` (the default) is quick, 20 examples per property, with the local example
 database so a failure found once is replayed first next time. ``ci`` (``HYPOTHESIS_PROFILE=ci``)
@@ -28,16 +28,24 @@ settings.register_profile(
 )
 settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "dev"))
 
-# The fake plugins in tests/fake_plugins load by module name, whatever pytest's import mode.
+# The plugins in tests/plugin_fixtures load by module name, whatever pytest's import mode.
 TESTS = Path(__file__).resolve().parent
 if str(TESTS) not in sys.path:
     sys.path.insert(0, str(TESTS))
 
 
 @pytest.fixture
-def fresh_plugins() -> Iterator[Callable[..., Registry]]:
-    """``fresh_plugins("fake_plugins.x", ...)`` loads the installed plugins plus those modules
-    into a fresh plugin state; afterwards the normal state is loaded again."""
+def fresh_plugins(monkeypatch: pytest.MonkeyPatch) -> Iterator[Callable[..., Registry]]:
+    """No plugin loaded and no plugin environment variable set, for the length of the test.
+
+    The fixture's value, ``fresh_plugins("plugin_fixtures.x", ...)``, loads the installed
+    plugins plus those modules. Afterwards the state is reset again, so the next use in any test
+    loads the usual plugins afresh under the process's own environment (which ``monkeypatch``
+    restores).
+    """
+    monkeypatch.delenv(plugins.MODULES_ENV, raising=False)
+    monkeypatch.delenv(plugins.LOAD_ENV, raising=False)
+    plugins.reset()
 
     def load(*modules: str) -> Registry:
         plugins.reset()
@@ -45,4 +53,3 @@ def fresh_plugins() -> Iterator[Callable[..., Registry]]:
 
     yield load
     plugins.reset()
-    plugins.load()

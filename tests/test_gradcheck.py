@@ -41,6 +41,8 @@ def test_gradcheck_returns_true_for_a_correct_function_of_several_inputs() -> No
 
 
 def test_gradcheck_accepts_broadcasting_and_a_single_array() -> None:
+    assert ng.gradcheck(lambda a, b: (a * b).exp(), (A, B[0]))  # (2, 3) with (3,)
+    assert ng.gradcheck(lambda a, b: a / (b * b + 1), (A[:, :1], B[:1]))  # (2, 1) with (1, 3)
     assert ng.gradcheck(lambda a, b: (a @ b.T).exp(), (A, B[:1]))
     assert ng.gradcheck(lambda a: (a * a).sum(axis=0), A)
 

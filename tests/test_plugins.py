@@ -12,25 +12,29 @@ from typing import Any
 
 import numpy as np
 import pytest
-from plugin_fixtures import PYTHON, no_plugins_loaded, subprocess_env
+from plugin_fixtures import subprocess_env
 
 import nanograd as ng
 from nanograd import plugins
 from nanograd.registry import PluginError
 from nanograd.tensor import Tensor
 
-pytestmark = pytest.mark.usefixtures(no_plugins_loaded.__name__)
+pytestmark = pytest.mark.usefixtures("fresh_plugins")
 
 
 def run_python(code: str, **env: str) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
-        [PYTHON, "-c", code], env=subprocess_env(**env), capture_output=True, text=True, timeout=120
+        [sys.executable, "-c", code],
+        env=subprocess_env(**env),
+        capture_output=True,
+        text=True,
+        timeout=120,
     )
 
 
 def run_cli(*args: str, **env: str) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
-        [PYTHON, "-m", "nanograd.plugins", *args],
+        [sys.executable, "-m", "nanograd.plugins", *args],
         env=subprocess_env(**env),
         capture_output=True,
         text=True,

@@ -6,9 +6,13 @@ a plugin registers it. What each example asserts is listed in ``nanograd.testing
 
 from __future__ import annotations
 
+import json
+import subprocess
+import sys
 from collections.abc import Callable
 
 import pytest
+from plugin_fixtures import subprocess_env
 
 from nanograd.registry import Registry
 from nanograd.testing import check_op, registered_ops
@@ -41,6 +45,31 @@ def test_every_specified_first_party_op_is_discovered() -> None:
 def test_ops_of_another_plugin_are_discovered_under_its_name(
     fresh_plugins: Callable[..., Registry],
 ) -> None:
-    fresh_plugins("fake_plugins.good")
-    assert registered_ops(plugin="fake_plugins.good") == ["cube"]
+    fresh_plugins("plugin_fixtures.good")
+    assert registered_ops(plugin="plugin_fixtures.good") == ["cube"]
     assert "cube" in registered_ops() and "add" in registered_ops()
+
+
+def _profile(**env: str) -> dict[str, object]:
+    """The Hypothesis settings tests/conftest.py selects in a fresh interpreter."""
+    code = (
+        "import json, conftest\n"
+        "from hypothesis import settings\n"
+        "d = settings.default\n"
+        "print(json.dumps([d.max_examples, d.derandomize, d.database is None]))\n"
+    )
+    variables = subprocess_env(**env)
+    if not env:
+        variables.pop("HYPOTHESIS_PROFILE", None)
+    result = subprocess.run(
+        [sys.executable, "-c", code], env=variables, capture_output=True, text=True, timeout=120
+    )
+    assert result.returncode == 0, result.stderr
+    examples, derandomized, no_database = json.loads(result.stdout)
+    return {"examples": examples, "derandomized": derandomized, "database": not no_database}
+
+
+def test_hypothesis_profile_ci_is_thorough_and_reproducible_and_dev_is_quick() -> None:
+    dev, ci = _profile(), _profile(HYPOTHESIS_PROFILE="ci")
+    assert ci["examples"] >= 100 and ci["derandomized"] and not ci["database"]
+    assert dev["examples"] < ci["examples"] and not dev["derandomized"] and dev["database"]

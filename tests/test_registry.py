@@ -7,7 +7,6 @@ from typing import Any
 
 import numpy as np
 import pytest
-from plugin_fixtures import no_plugins_loaded
 
 import nanograd as ng
 from nanograd import domain, plugins
@@ -147,7 +146,7 @@ def test_losses_and_optimizers_are_checked_and_named_too() -> None:
 # -- the loader names the plugin ---------------------------------------------------------------
 
 
-@pytest.mark.usefixtures(no_plugins_loaded.__name__)
+@pytest.mark.usefixtures("fresh_plugins")
 @pytest.mark.parametrize(
     ("module", "said"),
     [
@@ -171,13 +170,13 @@ def test_a_failing_plugin_is_named(module: str, said: str) -> None:
     assert not plugins.is_loaded()  # nothing half-loaded stays behind
 
 
-@pytest.mark.usefixtures(no_plugins_loaded.__name__)
+@pytest.mark.usefixtures("fresh_plugins")
 def test_a_misspelled_hook_names_the_hook() -> None:
     with pytest.raises(PluginError, match="nanograd_register_op"):
         plugins.load(modules=["plugin_fixtures.misspelled_hook"])
 
 
-@pytest.mark.usefixtures(no_plugins_loaded.__name__)
+@pytest.mark.usefixtures("fresh_plugins")
 def test_an_op_that_clashes_with_the_standard_one_names_both_plugins() -> None:
     with pytest.raises(PluginError) as info:
         plugins.load(modules=["plugin_fixtures.redefines_add"])
@@ -187,7 +186,7 @@ def test_an_op_that_clashes_with_the_standard_one_names_both_plugins() -> None:
     assert "NANOGRAD_LOAD_PLUGINS" in str(info.value)
 
 
-@pytest.mark.usefixtures(no_plugins_loaded.__name__)
+@pytest.mark.usefixtures("fresh_plugins")
 def test_ops_of_two_fixture_plugins_clash_naming_both() -> None:
     with pytest.raises(PluginError) as info:
         plugins.load(modules=["plugin_fixtures.square", "plugin_fixtures.square_again"])

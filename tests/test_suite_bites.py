@@ -1,7 +1,7 @@
 """The property suite bites: ops and losses that are wrong on purpose fail, and the failure names
 the op and the plugin that registered it.
 
-The culprits live in tests/fake_plugins, one module per fault, loaded into a fresh plugin state
+The culprits live in tests/plugin_fixtures, one module per fault, loaded into a fresh plugin state
 (the ``fresh_plugins`` fixture restores the normal one afterwards). Examples are derandomized so
 these tests find the same shrunk failure on every run.
 """
@@ -9,15 +9,14 @@ these tests find the same shrunk failure on every run.
 from __future__ import annotations
 
 import json
-import os
 import subprocess
 import sys
 from collections.abc import Callable
-from pathlib import Path
 
 import numpy as np
 import pytest
 from hypothesis import Phase, settings
+from plugin_fixtures import subprocess_env
 
 import nanograd as ng
 from nanograd.domain import Case
@@ -25,7 +24,6 @@ from nanograd.gradcheck import GradcheckError
 from nanograd.registry import Registry
 from nanograd.testing import check_case, check_loss, check_op, run_check
 
-TESTS = Path(__file__).resolve().parent
 # Finding the fault is what these tests are about; shrinking it (the slow part) is shown once.
 SHRUNK = settings(max_examples=60, derandomize=True, database=None)
 BITE = settings(SHRUNK, phases=[Phase.explicit, Phase.reuse, Phase.generate])
@@ -48,10 +46,10 @@ def _raised(
 def test_an_op_off_by_a_factor_on_one_input_is_reported_with_op_plugin_and_input(
     fresh_plugins: FreshPlugins,
 ) -> None:
-    fresh_plugins("fake_plugins.wrong_factor")
+    fresh_plugins("plugin_fixtures.wrong_factor")
     error = _raised(check_op, "scaled_mul", SHRUNK)
     message = str(error)
-    assert message.startswith("op 'scaled_mul' (plugin 'fake_plugins.wrong_factor'): ")
+    assert message.startswith("op 'scaled_mul' (plugin 'plugin_fixtures.wrong_factor'): ")
     assert (error.order, error.input_index) == (1, 1)
     assert error.analytical == pytest.approx(1.5 * error.numerical)  # type: ignore[operator]
     # Shrunk: any shape shows the fault, so the reported example is two scalars.
@@ -62,7 +60,7 @@ def test_an_op_off_by_a_factor_on_one_input_is_reported_with_op_plugin_and_input
 def test_an_op_wrong_only_where_inputs_broadcast_is_reported(
     fresh_plugins: FreshPlugins,
 ) -> None:
-    fresh_plugins("fake_plugins.wrong_broadcast")
+    fresh_plugins("plugin_fixtures.wrong_broadcast")
     x, y = rng.standard_normal((2, 3)), rng.standard_normal((2, 3))
     assert check_case("bmul", Case((x, y))) == "pass"  # right when nothing broadcasts
     with pytest.raises(GradcheckError) as info:
@@ -70,20 +68,20 @@ def test_an_op_wrong_only_where_inputs_broadcast_is_reported(
     assert info.value.input_index == 1
 
     error = _raised(check_op, "bmul")
-    assert "op 'bmul' (plugin 'fake_plugins.wrong_broadcast')" in str(error)
+    assert "op 'bmul' (plugin 'plugin_fixtures.wrong_broadcast')" in str(error)
     assert error.input_index == 1
 
 
 def test_an_op_wrong_only_at_second_order_passes_first_order_and_fails_second(
     fresh_plugins: FreshPlugins,
 ) -> None:
-    fresh_plugins("fake_plugins.wrong_second_order")
+    fresh_plugins("plugin_fixtures.wrong_second_order")
     outcome = run_check("square_detached", settings=BITE)
     assert (outcome.first_order, outcome.second_order) == ("pass", "FAIL")
-    assert outcome.plugin == "fake_plugins.wrong_second_order"
+    assert outcome.plugin == "plugin_fixtures.wrong_second_order"
     (message,) = outcome.errors
     assert message.startswith(
-        "op 'square_detached' (plugin 'fake_plugins.wrong_second_order'): second order: "
+        "op 'square_detached' (plugin 'plugin_fixtures.wrong_second_order'): second order: "
     )
     assert _raised(check_op, "square_detached").order == 2
 
@@ -91,14 +89,14 @@ def test_an_op_wrong_only_at_second_order_passes_first_order_and_fails_second(
 def test_a_vjp_not_linear_in_the_upstream_gradient_is_caught_only_by_a_random_one(
     fresh_plugins: FreshPlugins,
 ) -> None:
-    fresh_plugins("fake_plugins.nonlinear_vjp")
+    fresh_plugins("plugin_fixtures.nonlinear_vjp")
     x = rng.standard_normal((2, 3))
     double_sq = ng.ops.double_sq
     # The upstream gradient of sum() is all ones, and 2 g g == 2 g there.
     assert ng.gradcheck(double_sq, (x,), grad_outputs=[np.ones((2, 3))])
     with pytest.raises(GradcheckError, match="not linear in g"):
         ng.gradcheck(double_sq, (x,))
-    assert "op 'double_sq' (plugin 'fake_plugins.nonlinear_vjp')" in str(
+    assert "op 'double_sq' (plugin 'plugin_fixtures.nonlinear_vjp')" in str(
         _raised(check_op, "double_sq")
     )
 
@@ -106,9 +104,9 @@ def test_a_vjp_not_linear_in_the_upstream_gradient_is_caught_only_by_a_random_on
 def test_a_loss_with_a_detached_factor_is_reported_with_loss_and_plugin(
     fresh_plugins: FreshPlugins,
 ) -> None:
-    fresh_plugins("fake_plugins.wrong_loss")
+    fresh_plugins("plugin_fixtures.wrong_loss")
     error = _raised(check_loss, "half_detached_mse")
-    assert str(error).startswith("loss 'half_detached_mse' (plugin 'fake_plugins.wrong_loss'): ")
+    assert str(error).startswith("loss 'half_detached_mse' (plugin 'plugin_fixtures.wrong_loss'): ")
     assert error.problem == "mismatch" and error.input_index == 0
 
 
@@ -116,18 +114,18 @@ def test_a_loss_with_a_detached_factor_is_reported_with_loss_and_plugin(
 
 
 def test_an_op_writing_into_its_input_is_reported(fresh_plugins: FreshPlugins) -> None:
-    fresh_plugins("fake_plugins.mutating")
+    fresh_plugins("plugin_fixtures.mutating")
     error = _raised(check_op, "relu_inplace")
     assert error.problem == "mutation"
-    assert "op 'relu_inplace' (plugin 'fake_plugins.mutating'): the forward pass wrote into " in (
-        str(error)
+    assert str(error).startswith(
+        "op 'relu_inplace' (plugin 'plugin_fixtures.mutating'): the forward pass wrote into "
     )
 
 
 def test_a_vjp_writing_into_the_upstream_gradient_is_reported(
     fresh_plugins: FreshPlugins,
 ) -> None:
-    fresh_plugins("fake_plugins.mutating")
+    fresh_plugins("plugin_fixtures.mutating")
     error = _raised(check_op, "double_inplace")
     assert error.problem == "mutation"
     assert "the backward pass wrote into the upstream gradient" in str(error)
@@ -136,15 +134,16 @@ def test_a_vjp_writing_into_the_upstream_gradient_is_reported(
 def test_a_non_differentiable_op_writing_into_its_input_is_reported(
     fresh_plugins: FreshPlugins,
 ) -> None:
-    fresh_plugins("fake_plugins.mutating")
+    fresh_plugins("plugin_fixtures.mutating")
     error = _raised(check_op, "positive_inplace")
     assert error.problem == "mutation"
-    assert "op 'positive_inplace' (plugin 'fake_plugins.mutating') wrote into input 0" in str(error)
+    message = str(error)
+    assert "op 'positive_inplace' (plugin 'plugin_fixtures.mutating') wrote into input 0" in message
 
 
 def test_a_correct_plugin_op_and_loss_pass(fresh_plugins: FreshPlugins) -> None:
     fresh_plugins()
-    check_op("cube", modules=["fake_plugins.good"], settings=BITE)
+    check_op("cube", modules=["plugin_fixtures.good"], settings=BITE)
     check_loss("squared_error", settings=BITE)
 
 
@@ -153,10 +152,8 @@ def test_a_correct_plugin_op_and_loss_pass(fresh_plugins: FreshPlugins) -> None:
 
 @pytest.fixture
 def author_env(monkeypatch: pytest.MonkeyPatch) -> None:
-    """The fake plugins importable from a pytest run in another process."""
-    monkeypatch.setenv(
-        "PYTHONPATH", os.pathsep.join([str(TESTS), os.environ.get("PYTHONPATH", "")])
-    )
+    """The plugin fixtures importable from a pytest run in another process."""
+    monkeypatch.setenv("PYTHONPATH", subprocess_env()["PYTHONPATH"])
 
 
 @pytest.mark.usefixtures("author_env")
@@ -167,7 +164,7 @@ def test_a_plugin_authors_three_line_test_passes_for_a_correct_op(
         test_cube="""
         from nanograd.testing import check_op
 
-        def test_cube(): check_op("cube", modules=["fake_plugins.good"], max_examples=10)
+        def test_cube(): check_op("cube", modules=["plugin_fixtures.good"], max_examples=10)
         """
     )
     pytester.runpytest_subprocess("-p", "no:cacheprovider").assert_outcomes(passed=1)
@@ -179,14 +176,14 @@ def test_a_plugin_authors_op_tests_fail_naming_the_wrong_op(pytester: pytest.Pyt
         test_ops="""
         from nanograd.testing import op_tests
 
-        PLUGIN = "fake_plugins.wrong_factor"
+        PLUGIN = "plugin_fixtures.wrong_factor"
         test_op = op_tests(plugin=PLUGIN, modules=[PLUGIN], max_examples=20)
         """
     )
     result = pytester.runpytest_subprocess("-p", "no:cacheprovider")
     result.assert_outcomes(failed=1)
     result.stdout.fnmatch_lines(
-        ["*test_op?scaled_mul?*", "*op 'scaled_mul' (plugin 'fake_plugins.wrong_factor')*"]
+        ["*test_op?scaled_mul?*", "*op 'scaled_mul' (plugin 'plugin_fixtures.wrong_factor')*"]
     )
 
 
@@ -194,13 +191,9 @@ def test_a_plugin_authors_op_tests_fail_naming_the_wrong_op(pytester: pytest.Pyt
 
 
 def _check_command(*args: str) -> subprocess.CompletedProcess[str]:
-    env = {
-        **os.environ,
-        "PYTHONPATH": os.pathsep.join([str(TESTS), os.environ.get("PYTHONPATH", "")]),
-    }
     return subprocess.run(
         [sys.executable, "-m", "nanograd.check", *args],
-        capture_output=True, text=True, env=env, timeout=300, check=False,
+        capture_output=True, text=True, env=subprocess_env(), timeout=300, check=False,
     )  # fmt: skip
 
 
@@ -212,29 +205,30 @@ def _rows(stdout: str) -> dict[str, list[str]]:
 
 def test_the_command_tables_each_op_with_its_plugin_and_fails_for_a_wrong_one() -> None:
     result = _check_command(
-        "-p", "fake_plugins.wrong_second_order", "-p", "fake_plugins.good",
+        "-p", "plugin_fixtures.wrong_second_order", "-p", "plugin_fixtures.good",
         "--op", "square_detached", "--op", "cube", "--op", "less", "--examples", "10",
     )  # fmt: skip
     assert result.returncode == 1, result.stderr
     assert _rows(result.stdout) == {
-        "cube": ["op", "fake_plugins.good", "pass", "pass"],
+        "cube": ["op", "plugin_fixtures.good", "pass", "pass"],
         "less": ["op", "nanograd_std", "pass", "n/a"],
-        "square_detached": ["op", "fake_plugins.wrong_second_order", "pass", "FAIL"],
+        "square_detached": ["op", "plugin_fixtures.wrong_second_order", "pass", "FAIL"],
     }
     assert "FAILED op square_detached:\nop 'square_detached' (plugin" in result.stdout
     assert result.stdout.rstrip().endswith("2 passed, 1 failed (10 examples per op and order)")
 
 
 def test_the_command_exits_0_when_everything_selected_passes() -> None:
-    result = _check_command("-p", "fake_plugins.good", "--op", "cube", "--examples", "5")
+    result = _check_command("-p", "plugin_fixtures.good", "--op", "cube", "--examples", "5")
     assert result.returncode == 0, result.stdout + result.stderr
-    assert _rows(result.stdout) == {"cube": ["op", "fake_plugins.good", "pass", "pass"]}
+    assert _rows(result.stdout) == {"cube": ["op", "plugin_fixtures.good", "pass", "pass"]}
 
 
 def test_the_command_reports_json() -> None:
     result = _check_command(
-        "-p", "fake_plugins.wrong_loss", "--op", "half_detached_mse", "--examples", "10", "--json"
-    )
+        "-p", "plugin_fixtures.wrong_loss", "--op", "half_detached_mse",
+        "--examples", "10", "--json",
+    )  # fmt: skip
     assert result.returncode == 1
     report = json.loads(result.stdout)
     assert (report["examples"], report["passed"]) == (10, False)
@@ -242,7 +236,7 @@ def test_the_command_reports_json() -> None:
     assert {k: entry[k] for k in ("name", "kind", "plugin", "first_order")} == {
         "name": "half_detached_mse",
         "kind": "loss",
-        "plugin": "fake_plugins.wrong_loss",
+        "plugin": "plugin_fixtures.wrong_loss",
         "first_order": "FAIL",
     }
     assert entry["errors"][0].startswith("loss 'half_detached_mse'")

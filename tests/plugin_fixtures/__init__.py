@@ -1,45 +1,32 @@
-"""Small plugin modules the loader and registry tests load by name (``plugin_fixtures.<name>``).
+"""Small plugin modules the tests load by name (``plugin_fixtures.<name>``), one behaviour each.
 
-Each module is one plugin with one behaviour: a valid one (``square``) and one per way a plugin
-can fail. Tests load them with ``nanograd.plugins.load(modules=[...])`` after
-``nanograd.plugins.reset()``, or name them in ``NANOGRAD_PLUGINS`` in a subprocess.
+For the loader and the registry: ``square`` is a valid plugin, and each of ``fails_to_import``,
+``raises_in_hook``, ``missing_gradient``, ``misspelled_hook``, ``wrong_hook_argument``,
+``redefines_add`` and ``square_again`` fails in its own way. For the property suite: ``good``
+registers a correct op and loss, and the others an op or loss that is wrong on purpose (a
+gradient off by a factor, wrong only where inputs broadcast, wrong only at second order, not
+linear in the upstream gradient, writing into its input, a detached factor in a loss, a domain
+with nothing to differentiate).
+
+Tests load them with the ``fresh_plugins`` fixture of ``tests/conftest.py``, with ``-p`` on a
+command line, or in ``NANOGRAD_PLUGINS`` in a child process (see :func:`subprocess_env`). The
+module's name is the plugin's name, so a reported failure names it.
 """
 
 from __future__ import annotations
 
 import os
-import sys
-from collections.abc import Iterator
 from pathlib import Path
-
-import pytest
 
 from nanograd import plugins
 
 TESTS_DIR = Path(__file__).resolve().parent.parent
 
 
-@pytest.fixture
-def no_plugins_loaded(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
-    """No plugin loaded and no plugin environment variable set; afterwards, back to normal.
-
-    Teardown resets again, so the next use in any test loads the usual plugins afresh under the
-    process's own environment (restored by ``monkeypatch`` after this fixture ends).
-    """
-    monkeypatch.delenv(plugins.MODULES_ENV, raising=False)
-    monkeypatch.delenv(plugins.LOAD_ENV, raising=False)
-    monkeypatch.syspath_prepend(str(TESTS_DIR))
-    plugins.reset()
-    yield
-    plugins.reset()
-
-
 def subprocess_env(**variables: str) -> dict[str, str]:
-    """The environment for a child Python that can import ``plugin_fixtures``."""
+    """The environment for a child Python that can import ``plugin_fixtures``, with no plugin
+    variable inherited from this process, and ``variables`` set."""
     env = {k: v for k, v in os.environ.items() if k not in (plugins.MODULES_ENV, plugins.LOAD_ENV)}
     env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(TESTS_DIR), env.get("PYTHONPATH")]))
     env.update(variables)
     return env
-
-
-PYTHON = sys.executable

@@ -1,4 +1,8 @@
-"""``half_detached_mse``: a loss that detaches one factor of (x - t)², halving its gradient."""
+"""``half_detached_mse``: (x - t)² with x detached in one factor.
+
+The gradient with respect to the input x is half what it should be; the one with respect to the
+target t is right, so a report must name input 0.
+"""
 
 from __future__ import annotations
 
@@ -9,8 +13,7 @@ import nanograd as ng
 
 
 def _loss(input: Any, target: Any, reduction: str = "mean") -> Any:
-    diff = input - target
-    loss = diff * diff.detach()
+    loss = (input - target) * (ng.as_tensor(input).detach() - target)
     if reduction == "none":
         return loss
     return loss.sum() if reduction == "sum" else loss.mean()
