@@ -5,6 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 from test_run_support import (
+    EXPERIMENT,
     TINY_PLUGIN,
     read_metrics,
     run,
@@ -158,3 +159,14 @@ def test_a_plateau_schedule_steps_on_the_monitored_metric(experiment, tmp_path):
     assert code == 0
     # threshold=10 (relative): no epoch counts as better, so every step halves the rate.
     assert [float(r["lr"]) for r in read_metrics(folder)] == [0.05, 0.025, 0.0125]
+
+
+def test_a_broken_evaluate_fails_the_run_as_a_user_error(tmp_path):
+    source = EXPERIMENT.replace("def evaluate(run):\n", "def evaluate(run):\n    return 'oops'\n")
+    experiment = write_experiment(tmp_path, "badeval", source)
+    code = run(experiment, "--out", tmp_path / "runs", "epochs=2", "--quiet")
+    assert code == 2
+    s = summary(run_folder(tmp_path / "runs", "badeval"))
+    assert s["status"] == "failed"
+    assert "evaluate() must return a dict of name -> number (or None), got str" in s["message"]
+    assert s["epochs"]["completed"] == 2

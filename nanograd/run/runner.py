@@ -250,11 +250,12 @@ def _finish(
     folder = run.folder
     for name in saved.write(folder.path):
         run.add_file(name)
+    evaluation_failed = False
     if status == "completed":
         try:
             _evaluate(run)
-        except ExperimentError as exc:
-            status, message = "failed", str(exc)
+        except ExperimentError as exc:  # a mistake in the experiment's evaluate()
+            status, message, evaluation_failed = "failed", str(exc), True
     pm.hook.nanograd_run_end(run=run, status=status, metrics=run.metrics)
     session.update(
         ended=run.console.stamp(),
@@ -289,7 +290,7 @@ def _finish(
         return EXIT_OK
     if status == "interrupted":
         return EXIT_INTERRUPTED
-    return EXIT_FAILED
+    return EXIT_USAGE if evaluation_failed else EXIT_FAILED
 
 
 def _evaluate(run: Run) -> None:

@@ -1,8 +1,8 @@
 """The training loop: epochs of shuffled mini-batches, evaluation, schedules, early stopping.
 
 Each epoch: shuffle with the run's training generator, step the optimizer once per batch, then
-evaluate on the validation set, step the schedule, update the early-stopping bookkeeping, take a
-snapshot, and call ``nanograd_epoch_end``. A non-finite loss stops the run at once with a message
+evaluate on the validation set, step the schedule, update the early-stopping bookkeeping, call
+``nanograd_epoch_end``, and take a snapshot. A non-finite loss stops the run at once with a message
 naming the epoch and the last finite loss. Nothing here calls a plugin per batch.
 """
 
@@ -22,10 +22,6 @@ from nanograd.run.components import current_lr
 from nanograd.run.context import Run, set_mode
 from nanograd.run.data import Split, batch_count, batches
 from nanograd.tensor import Tensor
-
-
-class NonFiniteLoss(Exception):
-    """The training loss became NaN or infinite."""
 
 
 @dataclass
