@@ -1,5 +1,5 @@
-"""The README's training example: micrograd's moons classifier reaches 100% training accuracy
-within 100 steps."""
+"""The training example (examples/moons.py, and the loop docs/training.md shows): micrograd's
+moons classifier reaches 100% training accuracy within 100 steps."""
 
 from __future__ import annotations
 
