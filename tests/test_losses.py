@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import re
 import textwrap
-from collections.abc import Iterator
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -452,14 +452,12 @@ def nanograd_register_losses(register):
 
 
 @pytest.fixture
-def loss_plugin(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
+def loss_plugin(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, fresh_plugins: Callable[..., Any]
+) -> None:
     (tmp_path / "nanograd_test_squared_hinge.py").write_text(textwrap.dedent(LOSS_PLUGIN))
     monkeypatch.syspath_prepend(str(tmp_path))
-    monkeypatch.delenv(plugins.MODULES_ENV, raising=False)
-    plugins.reset()
-    plugins.load(modules=["nanograd_test_squared_hinge"])
-    yield
-    plugins.reset()
+    fresh_plugins("nanograd_test_squared_hinge")
 
 
 @pytest.mark.usefixtures("loss_plugin")

@@ -6,7 +6,7 @@ from __future__ import annotations
 import inspect
 import math
 import textwrap
-from collections.abc import Iterator
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -439,14 +439,13 @@ def nanograd_register_optimizers(register):
 
 
 @pytest.fixture
-def sign_plugin(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[str]:
+def sign_plugin(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, fresh_plugins: Callable[..., Any]
+) -> str:
     (tmp_path / "nanograd_test_signsgd.py").write_text(textwrap.dedent(SIGN_PLUGIN))
     monkeypatch.syspath_prepend(str(tmp_path))
-    monkeypatch.delenv(plugins.MODULES_ENV, raising=False)
-    plugins.reset()
-    plugins.load(modules=["nanograd_test_signsgd"])
-    yield "signsgd"
-    plugins.reset()
+    fresh_plugins("nanograd_test_signsgd")
+    return "signsgd"
 
 
 def test_a_plugin_optimizer_is_built_by_name_and_checkpoints(sign_plugin: str) -> None:
