@@ -33,9 +33,10 @@ class GradcheckError(AssertionError):
     """A gradient check failed; the message says what, for which input, and where.
 
     Attributes repeat the message's facts for programs: ``problem`` is one of ``"mismatch"``,
-    ``"shape"``, ``"dtype"``, ``"mutation"``, ``"alias"``, ``"nonfinite"``, ``"output"`` or
-    ``"error"``; ``order`` is 1 or 2; ``input_index``, ``shape``, ``index`` (the element),
-    ``analytical`` and ``numerical`` are set when they apply.
+    ``"shape"``, ``"dtype"``, ``"mutation"``, ``"alias"``, ``"nonfinite"``, ``"output"``,
+    ``"error"`` or (from the property suite) ``"domain"``; ``order`` is 1 or 2;
+    ``input_index``, ``shape``, ``index`` (the element), ``analytical`` and ``numerical`` are set
+    when they apply.
     """
 
     def __init__(

@@ -138,7 +138,25 @@ def test_a_non_differentiable_op_writing_into_its_input_is_reported(
     error = _raised(check_op, "positive_inplace")
     assert error.problem == "mutation"
     message = str(error)
-    assert "op 'positive_inplace' (plugin 'plugin_fixtures.mutating') wrote into input 0" in message
+    assert message.startswith(
+        "op 'positive_inplace' (plugin 'plugin_fixtures.mutating'): the forward pass wrote into "
+        "input 0 (shape "
+    )
+    assert "changed from -" in message and "to 0.0" in message  # it zeroed a negative element
+
+
+def test_an_op_whose_domain_never_draws_an_input_to_differentiate_is_reported(
+    fresh_plugins: FreshPlugins,
+) -> None:
+    fresh_plugins("plugin_fixtures.nothing_to_check")
+    error = _raised(check_op, "int_square")
+    assert error.problem == "domain"
+    assert str(error).startswith(
+        "op 'int_square' (plugin 'plugin_fixtures.nothing_to_check'): no example drawn from its "
+        "domain had an input to differentiate"
+    )
+    outcome = run_check("int_square", settings=BITE)
+    assert (outcome.first_order, outcome.second_order) == ("FAIL", "n/a")
 
 
 def test_a_correct_plugin_op_and_loss_pass(fresh_plugins: FreshPlugins) -> None:

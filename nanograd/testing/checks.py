@@ -22,7 +22,17 @@ from hypothesis import strategies as st
 from nanograd import plugins
 from nanograd.autograd import backward
 from nanograd.domain import Case, Domain, broadcast, elementwise
-from nanograd.gradcheck import GradcheckError, gradcheck, gradgradcheck
+from nanograd.gradcheck import (
+    GradcheckError,
+    _arrays_of,
+    _check_unchanged,
+    _default_labels,
+    _is_floating,
+    _Labels,
+    _snapshot,
+    gradcheck,
+    gradgradcheck,
+)
 from nanograd.registry import LossDef, OpDef, Registry, _required_positional
 from nanograd.tensor import Tensor
 from nanograd.testing.strategies import accepted_params, domain_cases
@@ -185,11 +195,6 @@ def _flatten(target: Target, case: Case) -> list[Any]:
     return inputs
 
 
-def _is_floating(value: Any) -> bool:
-    data = value.data if isinstance(value, Tensor) else value
-    return isinstance(data, np.ndarray) and np.issubdtype(data.dtype, np.floating)
-
-
 def _candidates(target: Target, inputs: Sequence[Any]) -> list[int]:
     """The inputs the suite differentiates: floating arrays with a vjp, and tensors that ask."""
     chosen = []
@@ -197,7 +202,7 @@ def _candidates(target: Target, inputs: Sequence[Any]) -> list[int]:
         if isinstance(x, Tensor):
             if x.requires_grad:
                 chosen.append(i)
-        elif _is_floating(x) and target.has_gradient(i):
+        elif isinstance(x, np.ndarray) and _is_floating(x) and target.has_gradient(i):
             chosen.append(i)
     return chosen
 
@@ -282,8 +287,9 @@ def check_case(
 ) -> Literal["pass", "n/a"]:
     """Run the checks of one order on one example; raise GradcheckError naming the op.
 
-    Returns ``"n/a"`` for second order when it does not apply (the op or a loss's graph is not
-    twice differentiable, or nothing is differentiated), else ``"pass"``.
+    Returns ``"n/a"`` when the example has nothing to differentiate (its inputs are all labels
+    or constants; the call must still run) and for second order when it does not apply (the op
+    or a loss's graph is not twice differentiable), else ``"pass"``.
     """
     t = resolve(target)
     if isinstance(example, Case):
@@ -304,7 +310,8 @@ def _check(t: Target, example: Example, order: Order) -> Literal["pass", "n/a"]:
     params = dict(example.case.params)
     wrt = [i for i in _candidates(t, inputs) if i not in example.constants]
     args = _arguments(inputs, example.constants)
-    param_arrays = [(k, v, v.copy()) for k, v in params.items() if isinstance(v, np.ndarray)]
+    param_arrays = [(j, v) for j, v in enumerate(params.values()) if isinstance(v, np.ndarray)]
+    params_before = _snapshot(param_arrays)
 
     def fn(*xs: Any) -> Any:
         return t.call(xs, params)
@@ -315,7 +322,7 @@ def _check(t: Target, example: Example, order: Order) -> Literal["pass", "n/a"]:
         status = "n/a" if order == 2 else "pass"
     elif not wrt:  # nothing floating to differentiate (all labels, say): it must still run
         fn(*args)
-        status = "n/a" if order == 2 else "pass"
+        status = "n/a"
     elif order == 1:
         gradcheck(fn, args, wrt=wrt, seed=example.seed, name=t.label)
         _check_float32(t, fn, args, wrt, params, example.seed)
@@ -328,31 +335,21 @@ def _check(t: Target, example: Example, order: Order) -> Literal["pass", "n/a"]:
             status = "n/a"
         else:
             gradgradcheck(fn, args, wrt=wrt, seed=example.seed, name=t.label, fast=True)
-    for key, now, before in param_arrays:
-        if not np.array_equal(now, before):
-            raise GradcheckError(
-                f"{t.label} wrote into its parameter {key!r}; parameters are read-only",
-                name=t.label, problem="mutation", order=order,
-            )  # fmt: skip
+    names = _Labels(t.label, [f"parameter {key!r}" for key in params], [], [], order)
+    _check_unchanged(param_arrays, params_before, names.inputs, "forward or backward", names)
     return status
 
 
 def _check_constant_output(t: Target, fn: Callable[..., Any], args: Sequence[Any]) -> None:
     """A non-differentiable op's results stay out of the graph, even from inputs that ask."""
     leaves = [
-        Tensor(x, requires_grad=True) if _is_floating(x) and not isinstance(x, Tensor) else x
+        Tensor(x, requires_grad=True) if isinstance(x, np.ndarray) and _is_floating(x) else x
         for x in args
     ]
-    arrays = [(i, x.data if isinstance(x, Tensor) else x) for i, x in enumerate(leaves)]
-    before = [(i, a.copy()) for i, a in arrays if isinstance(a, np.ndarray)]
+    before = _snapshot(_arrays_of(leaves))
     outputs = _as_tuple(fn(*leaves))
-    for i, then in before:
-        if not np.array_equal(arrays[i][1], then):
-            raise GradcheckError(
-                f"{t.label} wrote into input {i} (shape {then.shape}); an op must not modify "
-                "its inputs in place",
-                name=t.label, problem="mutation", input_index=i, shape=then.shape,
-            )  # fmt: skip
+    names = _default_labels(t.label, len(leaves), len(outputs))
+    _check_unchanged(_arrays_of(leaves), before, names.inputs, "forward", names)
     for k, out in enumerate(outputs):
         if isinstance(out, Tensor) and out.requires_grad:
             raise GradcheckError(

@@ -16,10 +16,18 @@ from typing import Any, Literal
 from hypothesis import HealthCheck, Phase, given
 from hypothesis import settings as Settings
 
-from nanograd import plugins
 from nanograd.gradcheck import GradcheckError
 from nanograd.registry import LossDef, OpDef
-from nanograd.testing.checks import Example, Kind, Order, Target, check_case, examples, resolve
+from nanograd.testing.checks import (
+    Example,
+    Kind,
+    Order,
+    Target,
+    _registry,
+    check_case,
+    examples,
+    resolve,
+)
 
 __all__ = [
     "Outcome",
@@ -36,14 +44,14 @@ Status = Literal["pass", "FAIL", "n/a"]
 
 def registered_ops(plugin: str | None = None, modules: Sequence[str] = ()) -> list[str]:
     """Names of every registered op (of one ``plugin`` if given), after loading ``modules``."""
-    reg = plugins.load(modules) if modules else plugins.registry()
-    return sorted(n for n, op in reg.ops.items() if plugin is None or op.plugin == plugin)
+    ops = _registry(modules).ops
+    return sorted(n for n, op in ops.items() if plugin is None or op.plugin == plugin)
 
 
 def registered_losses(plugin: str | None = None, modules: Sequence[str] = ()) -> list[str]:
     """Names of every registered loss (of one ``plugin`` if given), after loading ``modules``."""
-    reg = plugins.load(modules) if modules else plugins.registry()
-    return sorted(n for n, loss in reg.losses.items() if plugin is None or loss.plugin == plugin)
+    losses = _registry(modules).losses
+    return sorted(n for n, loss in losses.items() if plugin is None or loss.plugin == plugin)
 
 
 def hypothesis_settings(
@@ -66,7 +74,11 @@ def hypothesis_settings(
 
 
 def _run(target: Target, order: Order, settings: Settings) -> Status:
-    """Property-test one order of ``target``; raise the shrunk failure."""
+    """Property-test one order of ``target``; raise the shrunk failure.
+
+    A differentiable target none of whose examples had anything to differentiate fails too:
+    its gradient was never checked, and a pass would say it had been.
+    """
     seen: set[str] = set()
 
     @given(examples(target))
@@ -80,6 +92,13 @@ def _run(target: Target, order: Order, settings: Settings) -> Status:
     key = f"nanograd.testing:{target.kind}:{target.plugin}:{target.name}:{order}"
     inner._hypothesis_internal_add_digest = key.encode()
     test()
+    if seen == {"n/a"} and order == 1 and target.differentiable:
+        raise GradcheckError(
+            f"{target.label}: no example drawn from its domain had an input to differentiate "
+            "(a floating-point array with a vjp, not passed as a constant), so its gradient "
+            "was never checked; the domain must draw floating-point inputs",
+            name=target.label, problem="domain",
+        )  # fmt: skip
     return "n/a" if seen == {"n/a"} else "pass"
 
 
