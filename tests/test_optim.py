@@ -209,9 +209,11 @@ def test_step_returns_the_closures_loss() -> None:
     np.testing.assert_allclose(p.data, [3.0 - 0.25 * 6.0])
 
 
+@pytest.mark.parametrize("options", [{}, {"weight_decay": 0.1, "maximize": True}])
 @pytest.mark.parametrize("name", NAMES)
-def test_step_updates_the_parameter_array_in_place_and_leaves_the_gradient(name: str) -> None:
-    options = {"weight_decay": 0.1, "maximize": True}
+def test_step_updates_the_parameter_array_in_place_and_leaves_the_gradient(
+    name: str, options: dict[str, Any]
+) -> None:
     p = ng.tensor(np.linspace(-1.0, 1.0, 6).reshape(2, 3), requires_grad=True)
     optimizer = ng.optim.create(name, [p], lr=0.1, **options)
     array = p.data
