@@ -75,6 +75,7 @@ def test_early_stopping_stops_after_patience_epochs_without_improvement(experime
     assert s["best"]["epoch"] == 1
 
 
+@pytest.mark.filterwarnings("ignore:overflow encountered:RuntimeWarning")
 def test_a_diverging_loss_stops_the_run_naming_epoch_and_last_finite_loss(experiment, tmp_path,
                                                                           capsys):  # fmt: skip
     code = run(experiment, "--out", tmp_path / "runs", "optimizer=sgd", "lr=1e6", "schedule=None",
