@@ -9,9 +9,11 @@ these tests find the same shrunk failure on every run.
 from __future__ import annotations
 
 import json
+import re
 import subprocess
 import sys
 from collections.abc import Callable
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -203,6 +205,35 @@ def test_a_plugin_authors_op_tests_fail_naming_the_wrong_op(pytester: pytest.Pyt
     result.stdout.fnmatch_lines(
         ["*test_op?scaled_mul?*", "*op 'scaled_mul' (plugin 'plugin_fixtures.wrong_factor')*"]
     )
+
+
+def _docs_block(first_line: str) -> str:
+    """The fenced Python block of docs/writing-an-op.md that starts with ``first_line``."""
+    text = (Path(__file__).resolve().parents[1] / "docs" / "writing-an-op.md").read_text()
+    found = re.search(rf"```python\n{re.escape(first_line)}\n(.*?)```", text, flags=re.DOTALL)
+    assert found is not None, f"docs/writing-an-op.md has no block starting {first_line!r}"
+    return found.group(1)
+
+
+def test_the_worked_example_of_writing_an_op_passes_as_written(
+    pytester: pytest.Pytester, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    pytester.makepyfile(
+        my_ops=_docs_block("# my_ops.py"), test_gradients=_docs_block("# tests/test_gradients.py")
+    )
+    monkeypatch.chdir(pytester.path)
+    result = subprocess.run(
+        [sys.executable, "-m", "nanograd.check", "-p", "my_ops", "--op", "silu"],
+        capture_output=True, text=True, env=subprocess_env(), timeout=300, check=False,
+    )  # fmt: skip
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert _rows(result.stdout) == {"silu": ["op", "my_ops", "pass", "pass"]}
+
+    # The plugin author's three-line test file, with the module loaded as an installed one is.
+    monkeypatch.setenv("NANOGRAD_PLUGINS", "my_ops")
+    outcome = pytester.runpytest_subprocess("-p", "no:cacheprovider", "-v")
+    outcome.assert_outcomes(passed=1)
+    outcome.stdout.fnmatch_lines(["*test_op?silu? PASSED*"])
 
 
 # -- python -m nanograd.check ----------------------------------------------------------------------
