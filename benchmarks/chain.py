@@ -102,8 +102,10 @@ def main(argv: list[str] | None = None) -> int:
         "numpy by hand": numpy_chain,
         "nanograd": nanograd_chain,
     }
-    for name, fn, module in (("pytorch", torch_chain, "torch"),
-                             ("hips autograd", autograd_chain, "autograd")):
+    for name, fn, module in (
+        ("pytorch", torch_chain, "torch"),
+        ("hips autograd", autograd_chain, "autograd"),
+    ):
         try:
             __import__(module)
         except ImportError:
@@ -119,8 +121,10 @@ def main(argv: list[str] | None = None) -> int:
     if args.json:
         print(json.dumps({"us_per_op": results, "ops": LENGTH, "shape": SHAPE}))
         return 0
-    print(f"chain of {LENGTH} elementwise ops on shape {SHAPE}, forward + backward, "
-          f"median of {args.repeats} (Python {sys.version.split()[0]}, NumPy {np.__version__})")
+    print(
+        f"chain of {LENGTH} elementwise ops on shape {SHAPE}, forward + backward, "
+        f"median of {args.repeats} (Python {sys.version.split()[0]}, NumPy {np.__version__})"
+    )
     for name, us in results.items():
         print(f"  {name:<15} {us:6.2f} us/op   {us / baseline:5.1f}x numpy by hand")
     return 0

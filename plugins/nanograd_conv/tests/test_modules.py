@@ -1,9 +1,9 @@
 """The layers: shapes, parameters, and a small network whose gradients check out."""
 
 import numpy as np
-from nanograd_conv.nn import Conv2d, MaxPool2d
 
 import nanograd as ng
+from nanograd_conv.nn import Conv2d, MaxPool2d
 
 
 def test_conv2d_layer_output_shape_and_parameters():
