@@ -54,6 +54,16 @@ def test_var_and_std_match_numpy_with_ddof(name, axis, ddof, keepdims):
     np.testing.assert_allclose(got.data, expected, rtol=1e-12)
 
 
+@pytest.mark.parametrize("name", ["sum", "mean", "max", "min", "var", "std", "logsumexp"])
+@pytest.mark.parametrize("axis", [np.int64(-1), (np.intp(0), 2)], ids=["int64", "tuple"])
+def test_reductions_take_numpy_integer_axes_forward_and_backward(name, axis):
+    upstream = RNG.standard_normal(np.sum(X, axis=axis).shape)
+    (got,) = grad_of(lambda t: getattr(ops, name)(t, axis=axis), X, upstream=upstream)
+    python_axis = int(axis) if np.ndim(axis) == 0 else tuple(int(a) for a in axis)
+    (expected,) = grad_of(lambda t: getattr(ops, name)(t, axis=python_axis), X, upstream=upstream)
+    np.testing.assert_array_equal(got, expected)
+
+
 def test_var_and_std_default_to_the_population_formula():
     x = np.array([1.0, 2.0, 4.0])
     mean = 7.0 / 3.0

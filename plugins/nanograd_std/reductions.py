@@ -23,7 +23,7 @@ def _kept_shape(shape: tuple[int, ...], axis: Any) -> tuple[int, ...]:
     """The shape a reduction has with ``keepdims=True``: reduced axes become length 1."""
     if axis is None:
         return (1,) * len(shape)
-    axes = (axis,) if isinstance(axis, int) else tuple(axis)
+    axes = tuple(axis) if isinstance(axis, (tuple, list)) else (axis,)  # int or NumPy integer
     ndim = len(shape)
     reduced = {a % ndim for a in axes} if ndim else set()
     return tuple(1 if i in reduced else n for i, n in enumerate(shape))
