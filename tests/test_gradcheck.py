@@ -261,6 +261,15 @@ def test_reduction_params_are_what_numpy_accepts(drawn: tuple[np.ndarray, dict])
     assert set(params) == {"axis", "keepdims"}
 
 
+def test_a_custom_domains_numpy_scalars_are_drawn_as_arrays_to_differentiate() -> None:
+    # Arithmetic on 0-d arrays gives NumPy scalars, which the suite would pass through unchecked.
+    scalar = domain.custom(lambda arrays: arrays(()).map(lambda a: Case((a * 2, np.int64(3)))))
+    case = find(domain_cases(scalar, 2), lambda case: True)
+    x, label = case.inputs
+    assert isinstance(x, np.ndarray) and x.shape == () and x.dtype == np.float64
+    assert isinstance(label, np.ndarray) and label.dtype == np.int64
+
+
 def test_a_custom_domain_drawing_something_else_than_a_case_is_named() -> None:
     bad = domain.custom(lambda arrays: arrays((2,)))  # draws arrays, not Cases
     with pytest.raises(TypeError, match=r"op 'bad': .* must draw nanograd\.domain\.Case"):

@@ -42,6 +42,24 @@ def test_every_specified_first_party_op_is_discovered() -> None:
     assert sorted(SPECIFIED - set(registered_ops(plugin="nanograd_std"))) == []
 
 
+COMPARISONS = {"less", "less_equal", "greater", "greater_equal", "equal", "not_equal"}
+
+
+def test_the_check_command_has_a_passing_row_for_every_specified_op_at_both_orders() -> None:
+    # Two examples per op and order: the gradients themselves are the test above's job.
+    result = subprocess.run(
+        [sys.executable, "-m", "nanograd.check", "--examples", "2"],
+        env=subprocess_env(), capture_output=True, text=True, timeout=300, check=False,
+    )  # fmt: skip
+    assert result.returncode == 0, result.stdout + result.stderr
+    header, *rows = result.stdout.split("\n\n")[0].splitlines()
+    assert header.split() == ["name", "kind", "plugin", "first", "order", "second", "order"]
+    table = {row.split()[0]: row.split()[1:] for row in rows}
+    for name in SPECIFIED:
+        second = "n/a" if name in COMPARISONS else "pass"
+        assert table.get(name) == ["op", "nanograd_std", "pass", second], name
+
+
 def test_ops_of_another_plugin_are_discovered_under_its_name(
     fresh_plugins: Callable[..., Registry],
 ) -> None:

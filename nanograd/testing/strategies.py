@@ -336,9 +336,13 @@ def domain_cases(
 
 
 def _merged(fixed: dict[str, Any], where: str, case: Any) -> Case:
+    """A custom domain's case with the domain's fixed parameters, and its NumPy scalars as 0-d
+    arrays: ``np.float64`` is what NumPy arithmetic on 0-d arrays returns, and the suite
+    differentiates arrays (a scalar input would be passed through, its gradient unchecked)."""
     if not isinstance(case, Case):
         raise TypeError(
             f"{where}: the custom domain drew {type(case).__name__}; it must draw "
             "nanograd.domain.Case(inputs=(...), params={...})"
         )
-    return Case(tuple(case.inputs), {**fixed, **case.params})
+    inputs = tuple(np.asarray(x) if isinstance(x, np.generic) else x for x in case.inputs)
+    return Case(inputs, {**fixed, **case.params})
