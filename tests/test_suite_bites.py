@@ -147,6 +147,16 @@ def test_a_non_differentiable_op_writing_into_its_input_is_reported(
     assert "changed from -" in message and "to 0.0" in message  # it zeroed a negative element
 
 
+def test_an_op_writing_into_an_array_parameter_is_reported(fresh_plugins: FreshPlugins) -> None:
+    fresh_plugins("plugin_fixtures.mutating")
+    error = _raised(check_op, "double_logged")
+    assert error.problem == "mutation"
+    assert str(error).startswith(
+        "op 'double_logged' (plugin 'plugin_fixtures.mutating'): the forward or backward pass "
+        "wrote into parameter 'log' (shape (), float64): its value changed from -1.0 to "
+    )
+
+
 def test_an_op_whose_domain_never_draws_an_input_to_differentiate_is_reported(
     fresh_plugins: FreshPlugins,
 ) -> None:
