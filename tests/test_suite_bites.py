@@ -112,6 +112,16 @@ def test_a_loss_with_a_detached_factor_is_reported_with_loss_and_plugin(
     assert error.problem == "mismatch" and error.input_index == 0
 
 
+def test_an_op_that_turns_float32_into_float64_is_reported(fresh_plugins: FreshPlugins) -> None:
+    fresh_plugins("plugin_fixtures.wrong_dtype")
+    error = _raised(check_op, "double_wide")
+    assert error.problem == "dtype"
+    assert str(error).startswith(
+        "op 'double_wide' (plugin 'plugin_fixtures.wrong_dtype'): float32 inputs gave a float64 "
+        "output 0; float32 computations must stay float32"
+    )
+
+
 # -- writes into arrays the caller holds -----------------------------------------------------------
 
 

@@ -5,8 +5,8 @@ For the loader and the registry: ``square`` is a valid plugin, and each of ``fai
 ``redefines_add`` and ``square_again`` fails in its own way. For the property suite: ``good``
 registers a correct op and loss, and the others an op or loss that is wrong on purpose (a
 gradient off by a factor, wrong only where inputs broadcast, wrong only at second order, not
-linear in the upstream gradient, writing into its input, a detached factor in a loss, a domain
-with nothing to differentiate).
+linear in the upstream gradient, writing into its input, float32 made float64, a detached factor
+in a loss, a domain with nothing to differentiate).
 
 Tests load them with the ``fresh_plugins`` fixture of ``tests/conftest.py``, with ``-p`` on a
 command line, or in ``NANOGRAD_PLUGINS`` in a child process (see :func:`subprocess_env`). The
