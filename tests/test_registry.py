@@ -11,7 +11,7 @@ import pytest
 import nanograd as ng
 from nanograd import domain, plugins
 from nanograd.registry import OpDef, PluginError, Registry
-from nanograd.tensor import make_function
+from nanograd.tensor import bind_ops, make_function
 
 PLUGIN = "acme_ops"
 
@@ -51,12 +51,17 @@ def test_a_ufunc_without_a_gradient_takes_its_arity_from_nin() -> None:
     np.testing.assert_array_equal(result.data, [True, False])
 
 
+@pytest.mark.usefixtures("fresh_plugins")  # binding this registry replaces the loaded one
 def test_method_true_binds_the_op_name_and_a_string_binds_that_name() -> None:
     reg = Registry()
     assert registrar(reg)("cube", lambda x: x**3, unary_vjp, domain=domain.elementwise(),
                           method=True).method == "cube"  # fmt: skip
     assert registrar(reg)("cube2", lambda x: x**3, unary_vjp, domain=domain.elementwise(),
                           method="cubed").method == "cubed"  # fmt: skip
+    bind_ops(reg)
+    x = ng.tensor([2.0])
+    assert (x.cube().item(), x.cubed().item()) == (8.0, 8.0)
+    assert not hasattr(x, "cube2")
 
 
 # -- malformed declarations name the plugin and the op -------------------------------------------

@@ -1,4 +1,4 @@
-"""``double_wide``: 2 x, right in value and gradient, but computed in float64 whatever x's dtype
+"""``double_wide``: 2 x, right in value and gradient, but computed in float64 whatever x's dtype,
 so a float32 input gives a float64 result."""
 
 from __future__ import annotations
