@@ -29,7 +29,7 @@ from nanograd.tensor import Tensor, _make, as_tensor
 # Tensor -> how many tensors of the graph being walked consume it. Tensors are dict keys by
 # identity: their hash is object.__hash__, and dicts compare keys with ``is`` before ``==``.
 _Graph = dict[Tensor, int]
-_NO_PARAMS: dict[str, Any] = {}  # shared, never written: it is only ever unpacked as **params
+_NO_PARAMS: dict[str, Any] = {}  # shared, never written
 
 
 def _freed_error(t: Tensor) -> RuntimeError:
@@ -210,7 +210,12 @@ def _run(
                         gx = given[i]
                     else:
                         vjp = vjps[i]
-                        gx = None if vjp is None else vjp(g, t, *inputs, **params)
+                        if vjp is None:
+                            gx = None
+                        elif params:
+                            gx = vjp(g, t, *inputs, **params)
+                        else:  # as in tensor.make_function: no empty ** unpacking per node
+                            gx = vjp(g, t, *inputs)
                     if gx is not None:
                         if (
                             type(gx) is not Tensor
