@@ -13,12 +13,12 @@ examples. Exit status: 0 when everything passes, 1 when a check fails, 2 for a u
 from __future__ import annotations
 
 import argparse
-import difflib
 import json
 import sys
 from collections.abc import Sequence
 from typing import Any, Literal, TextIO
 
+from nanograd._suggest import did_you_mean
 from nanograd.registry import PluginError
 
 Kind = Literal["op", "loss"]
@@ -75,8 +75,7 @@ def _select(names: Sequence[str], registry: Any) -> list[tuple[Kind, str]] | str
     for name in names:
         found = [(kind, n) for kind, n in everything if n == name]
         if not found:
-            close = difflib.get_close_matches(name, [n for _, n in everything], n=3)
-            hint = f"; did you mean {', '.join(close)}?" if close else "."
+            hint = did_you_mean(name, [n for _, n in everything]) or "."
             return (
                 f"no op or loss named {name!r} is registered{hint} "
                 "`python -m nanograd.plugins` lists what each loaded plugin registered."

@@ -6,8 +6,9 @@ registered name, a third-party plugin's included, loading plugins on first use.
 
 from __future__ import annotations
 
-import difflib
 from typing import Any
+
+from nanograd._suggest import did_you_mean
 
 
 def _table() -> dict[str, Any]:
@@ -26,8 +27,7 @@ def get(name: str) -> Any:
     table = _table()
     loss = table.get(name)
     if loss is None:
-        close = difflib.get_close_matches(str(name), list(table), n=3)
-        hint = f"; did you mean {', '.join(close)}?" if close else ""
+        hint = did_you_mean(name, table)
         raise ValueError(
             f"no loss named {name!r} is registered{hint} Registered: "
             f"{', '.join(sorted(table)) or 'none'} (`python -m nanograd.plugins` lists plugins)"

@@ -10,6 +10,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from nanograd._suggest import did_you_mean
+
 
 def __getattr__(name: str) -> Any:
     if name.startswith("__"):
@@ -19,10 +21,7 @@ def __getattr__(name: str) -> Any:
     ops = plugins.registry().ops
     op = ops.get(name)
     if op is None:
-        import difflib
-
-        close = difflib.get_close_matches(name, list(ops), n=3)
-        hint = f"; did you mean {', '.join(close)}?" if close else ""
+        hint = did_you_mean(name, ops)
         raise AttributeError(
             f"no op named {name!r} is registered{hint} "
             "(`python -m nanograd.plugins` lists what is loaded)"

@@ -194,7 +194,7 @@ def test_check_case_names_the_op_and_the_plugin_when_the_op_raises() -> None:
 
 
 def test_an_unknown_op_name_gets_a_did_you_mean() -> None:
-    with pytest.raises(LookupError, match="did you mean mul"):
+    with pytest.raises(LookupError, match="did you mean 'mul'"):
         cases("mull")
 
 

@@ -430,7 +430,7 @@ def test_every_registered_loss_is_reachable_and_declares_a_domain() -> None:
 
 
 def test_an_unknown_loss_suggests_the_closest() -> None:
-    with pytest.raises(AttributeError, match="did you mean cross_entropy"):
+    with pytest.raises(AttributeError, match="did you mean 'cross_entropy'"):
         ng.losses.crossentropy  # noqa: B018
 
 

@@ -340,7 +340,7 @@ def test_mlp_accepts_any_registered_one_input_op_as_activation() -> None:
 
 
 def test_mlp_unknown_activation_suggests_names() -> None:
-    with pytest.raises(ValueError, match="unknown activation 'rellu'; did you mean relu"):
+    with pytest.raises(ValueError, match="unknown activation 'rellu'; did you mean 'relu'"):
         nn.MLP(2, [4], 1, activation="rellu")
 
 

@@ -124,7 +124,7 @@ def test_an_unknown_attribute_is_an_attribute_error_before_and_after_loading() -
     assert not hasattr(t, "no_such_method")
     assert plugins.is_loaded()
     assert not hasattr(t, "no_such_method")
-    with pytest.raises(AttributeError, match="did you mean exp"):
+    with pytest.raises(AttributeError, match="did you mean 'exp'"):
         ng.ops.exq  # noqa: B018
 
 

@@ -314,7 +314,7 @@ def test_the_command_reports_json() -> None:
 def test_the_command_suggests_a_name_for_an_unknown_op() -> None:
     result = _check_command("--op", "mull")
     assert result.returncode == 2
-    assert "no op or loss named 'mull' is registered; did you mean mul" in result.stderr
+    assert "no op or loss named 'mull' is registered; did you mean 'mul'" in result.stderr
     assert "Traceback" not in result.stderr and result.stdout == ""
 
 

@@ -6,11 +6,11 @@ activation by its name (``MLP(..., activation="swish")``) with no class written 
 
 from __future__ import annotations
 
-import difflib
 from collections.abc import Callable
 from typing import Any
 
 import nanograd as ng
+from nanograd._suggest import did_you_mean
 from nanograd.nn.module import Module
 
 
@@ -154,8 +154,7 @@ def resolve(activation: str | Module | Callable[[], Module] | None) -> Module:
         op = plugins.registry().ops.get(activation)
         if op is not None and op.arity == 1 and not op.variadic:
             return OpActivation(activation)
-        close = difflib.get_close_matches(activation.lower(), list(ACTIVATIONS), n=3)
-        hint = f"; did you mean {', '.join(close)}?" if close else ""
+        hint = did_you_mean(activation.lower(), ACTIVATIONS)
         raise ValueError(
             f"unknown activation {activation!r}{hint} Valid: {', '.join(ACTIVATIONS)}, or the "
             "name of a registered one-input op"

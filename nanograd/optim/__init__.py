@@ -8,9 +8,9 @@ registered name, a third-party plugin's included. Schedules are in
 
 from __future__ import annotations
 
-import difflib
 from typing import Any
 
+from nanograd._suggest import did_you_mean
 from nanograd.optim import checks, lr_scheduler
 from nanograd.optim.optimizer import Optimizer, ParamsT
 
@@ -35,8 +35,7 @@ def get(name: str) -> type[Optimizer]:
         key = lowered.get(str(name).lower())
         found = table.get(key) if key is not None else None
     if found is None:
-        close = difflib.get_close_matches(str(name).lower(), list(table), n=3)
-        hint = f"; did you mean {', '.join(close)}?" if close else ""
+        hint = did_you_mean(str(name).lower(), table)
         raise ValueError(
             f"no optimizer named {name!r} is registered{hint} Registered: "
             f"{', '.join(sorted(table)) or 'none'} (`python -m nanograd.plugins` lists plugins)"
@@ -63,8 +62,7 @@ def __getattr__(name: str) -> Any:
     classes = {getattr(d.cls, "__name__", ""): d.cls for d in _registered().values()}
     cls = classes.get(name)
     if cls is None:
-        close = difflib.get_close_matches(name, list(classes), n=3)
-        hint = f"; did you mean {', '.join(close)}?" if close else ""
+        hint = did_you_mean(name, classes)
         raise AttributeError(f"no registered optimizer class is named {name!r}{hint}")
     return cls
 

@@ -6,11 +6,12 @@ valid, so ``lr=-0.1`` fails at construction instead of as a diverging run.
 
 from __future__ import annotations
 
-import difflib
 import inspect
 import math
 from collections.abc import Callable, Mapping
 from typing import Any
+
+from nanograd._suggest import did_you_mean
 
 
 def number(owner: str, name: str, value: Any) -> float:
@@ -92,8 +93,7 @@ def keywords(owner: str, func: Callable[..., Any], kwargs: Mapping[str, Any]) ->
     ]
     for key in kwargs:
         if key not in accepted:
-            close = difflib.get_close_matches(key, accepted, n=1)
-            hint = f"; did you mean {close[0]!r}?" if close else ""
+            hint = did_you_mean(key, accepted)
             raise TypeError(
                 f"{owner} has no argument {key!r}{hint} It takes: {', '.join(accepted)}"
             )

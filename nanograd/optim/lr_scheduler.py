@@ -9,10 +9,10 @@ exactly the rates of an uninterrupted one.
 from __future__ import annotations
 
 import copy
-import difflib
 import math
 from typing import Any
 
+from nanograd._suggest import did_you_mean
 from nanograd.optim import checks
 from nanograd.optim.optimizer import Optimizer
 
@@ -285,8 +285,7 @@ def create(name: str, optimizer: Optimizer, **kwargs: Any) -> LRScheduler:
     """
     cls = SCHEDULES.get(name)
     if cls is None:
-        close = difflib.get_close_matches(str(name), list(SCHEDULES), n=3)
-        hint = f"; did you mean {', '.join(close)}?" if close else ""
+        hint = did_you_mean(name, SCHEDULES)
         raise ValueError(
             f"unknown learning-rate schedule {name!r}{hint} Valid: {', '.join(SCHEDULES)}"
         )

@@ -11,7 +11,6 @@ followed by the drawn inputs.
 
 from __future__ import annotations
 
-import difflib
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Literal
@@ -20,6 +19,7 @@ import numpy as np
 from hypothesis import strategies as st
 
 from nanograd import plugins
+from nanograd._suggest import did_you_mean
 from nanograd.autograd import backward
 from nanograd.domain import Case, Domain, broadcast, elementwise
 from nanograd.gradcheck import (
@@ -137,9 +137,8 @@ def resolve(
     if found:
         return Target(found[0][0], found[0][1])
     known = [name for _, table in tables for name in table]
-    close = difflib.get_close_matches(target, known, n=3)
     what = " or ".join(k for k, _ in tables)
-    hint = f"; did you mean {', '.join(close)}?" if close else ""
+    hint = did_you_mean(target, known)
     raise LookupError(
         f"no {what} named {target!r} is registered{hint} Loaded plugins: "
         f"{', '.join(p.name for p in plugins.plugins()) or 'none'} "
