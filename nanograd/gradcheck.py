@@ -90,8 +90,8 @@ def _prepare(inputs: Any, wrt: Sequence[int] | None) -> tuple[list[Any], tuple[i
             if isinstance(x, Tensor):
                 if x.requires_grad:
                     chosen.append(i)
-            elif isinstance(x, np.ndarray) and _is_floating(x):
-                chosen.append(i)
+            elif isinstance(x, (np.ndarray, list)) and _is_floating(np.asarray(x)):
+                chosen.append(i)  # an array, or a nested list of floats as one would type it
     else:
         chosen = sorted({int(i) for i in wrt})
         for i in chosen:
@@ -105,7 +105,7 @@ def _prepare(inputs: Any, wrt: Sequence[int] | None) -> tuple[list[Any], tuple[i
                 )
     if not chosen:
         raise ValueError(
-            "nothing to differentiate: pass floating-point arrays, tensors with "
+            "nothing to differentiate: pass floating-point arrays (or lists), tensors with "
             "requires_grad=True, or name the inputs with wrt="
         )
     values = list(items)

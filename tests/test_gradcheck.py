@@ -274,3 +274,9 @@ def test_a_custom_domain_drawing_something_else_than_a_case_is_named() -> None:
     bad = domain.custom(lambda arrays: arrays((2,)))  # draws arrays, not Cases
     with pytest.raises(TypeError, match=r"op 'bad': .* must draw nanograd\.domain\.Case"):
         find(domain_cases(bad, 1, where="op 'bad'"), lambda case: True)
+
+
+def test_nested_lists_of_floats_are_differentiated_like_arrays() -> None:
+    assert ng.gradcheck(lambda x, y: x * y, [[[0.5, -1.0]], [[2.0], [3.0]]])
+    with pytest.raises(GradcheckError, match="input 0"):
+        ng.gradcheck(lambda x: ng.ops.exp(x.detach()) * x, [[0.5, -1.0]])
