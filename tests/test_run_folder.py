@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import itertools
 import json
+import os
+import stat
 
 import numpy as np
 import pytest
@@ -124,3 +126,10 @@ def test_non_finite_numbers_are_written_as_standard_json(tmp_path):
     folder = RunFolder.create(tmp_path, "x")
     folder.write_json("s.json", {"loss": float("nan"), "best": float("inf")})
     assert json.loads(folder.file("s.json").read_text()) == {"loss": "nan", "best": "inf"}
+
+
+def test_files_are_readable_as_any_new_file_would_be(finished):
+    umask = os.umask(0)
+    os.umask(umask)
+    for name in ("config.json", "metrics.csv", "summary.json", "loss.png"):
+        assert stat.S_IMODE((finished / name).stat().st_mode) == 0o666 & ~umask, name
