@@ -7,6 +7,7 @@ from test_run_support import (
     read_metrics,
     run,
     run_folder,
+    summary,
     unload_plugins,
     write_experiment,
     write_module,
@@ -89,3 +90,54 @@ def test_the_builtin_plugins_are_gone_after_a_run(tmp_path):
     assert run(experiment, "epochs=1", "--out", tmp_path / "runs", "--quiet") == 0
     names = {name for name, _ in plugins.manager().list_name_plugin()}
     assert not {n for n in names if n.startswith("nanograd.run.")}
+
+
+BROKEN_RUN_END = """
+import nanograd as ng
+
+
+@ng.hookimpl
+def nanograd_run_end(run, status, metrics):
+    raise RuntimeError("the logger lost its connection")
+"""
+
+TEXT_METRIC = """
+import nanograd as ng
+
+
+@ng.hookimpl
+def nanograd_epoch_end(run, epoch, metrics):
+    metrics["note"] = "fine"
+"""
+
+
+@pytest.fixture
+def plugin(tmp_path):
+    def write(name, source):
+        return write_module(tmp_path, name, source)
+
+    yield write
+    unload_plugins()
+
+
+def test_a_failing_run_end_hook_marks_the_run_failed_with_its_error(tmp_path, plugin, capsys):
+    name = plugin("broken_run_end", BROKEN_RUN_END)
+    experiment = write_experiment(tmp_path)
+    assert run(experiment, "-p", name, "epochs=2", "--out", tmp_path / "runs") == 1
+    s = summary(run_folder(tmp_path / "runs"))
+    assert s["status"] == "failed"
+    assert s["message"].startswith("RuntimeError: the logger lost its connection")
+    assert s["epochs"]["completed"] == 2
+    assert "Traceback" not in capsys.readouterr().err
+
+
+def test_a_metric_that_is_not_a_number_is_an_error_naming_it(tmp_path, plugin, capsys):
+    name = plugin("text_metric", TEXT_METRIC)
+    experiment = write_experiment(tmp_path)
+    assert run(experiment, "-p", name, "epochs=2", "--out", tmp_path / "runs") == 2
+    folder = run_folder(tmp_path / "runs")
+    s = summary(folder)
+    assert s["status"] == "failed"
+    assert "put note='fine' into the epoch's metrics; metrics are numbers" in s["message"]
+    assert read_metrics(folder) == []  # the epoch that failed is not recorded as finished
+    assert "Traceback" not in capsys.readouterr().err

@@ -22,7 +22,9 @@ from nanograd import plugins
 from nanograd.run import main
 
 EXPERIMENT = """
+import signal
 import time
+from pathlib import Path
 
 import numpy as np
 
@@ -39,6 +41,7 @@ config = {
     "width": 0,  # 0: a straight line; otherwise an MLP with this hidden width and dropout
     "sleep": 0.0,  # seconds to wait in every forward pass, to give a signal time to arrive
     "fail_at_call": 0,  # raise from the model's forward on this call (0: never)
+    "interrupt_plots": "",  # a file: if it exists, plots() deletes it and presses Ctrl-C twice
 }
 
 
@@ -83,6 +86,11 @@ def evaluate(run):
 def plots(run):
     from nanograd.run.plotting import fit_curve, new_figure
 
+    marker = run.config["interrupt_plots"]
+    if marker and Path(marker).exists():
+        Path(marker).unlink()
+        signal.raise_signal(signal.SIGINT)  # the first asks the run to stop...
+        signal.raise_signal(signal.SIGINT)  # ...and the second stops it at once
     fig, ax = new_figure()
     fit_curve(ax, run, run.data.train.X, run.data.train.y)
     return {"fit": fig}

@@ -11,13 +11,13 @@ not fit its data fails here with the shapes in the message, not deep inside epoc
 
 from __future__ import annotations
 
-import importlib
 from collections.abc import Mapping
 from typing import Any
 
 import numpy as np
 
 from nanograd._mode import no_grad
+from nanograd.nn.init import manual_seed
 from nanograd.run.components import make_loss, make_optimizer, make_schedule
 from nanograd.run.console import Console
 from nanograd.run.context import Run
@@ -35,13 +35,8 @@ def generators(seed: int) -> dict[str, np.random.Generator]:
     rngs = {
         name: np.random.default_rng(child) for name, child in zip(STREAMS, children, strict=True)
     }
-    try:
-        init = importlib.import_module("nanograd.nn.init")
-    except ImportError:
-        del rngs["nn"]
-    else:
-        # Layers without an explicit generator, and dropout, draw from nn's default one.
-        rngs["nn"] = init.manual_seed(int(children[-1].generate_state(1)[0]))
+    # Layers without an explicit generator, and dropout, draw from nn's default one.
+    rngs["nn"] = manual_seed(int(children[-1].generate_state(1)[0]))
     return rngs
 
 

@@ -75,17 +75,19 @@ def where_in(exc: BaseException, path: Path) -> str:
     return found
 
 
-def load(path: str | Path, name: str | None = None) -> Experiment:
+def load(path: str | Path, name: str | None = None, helpers: Path | None = None) -> Experiment:
     """Import the experiment file at ``path`` and check it keeps the contract.
 
     The experiment's ``name`` is the file's stem unless given (a resumed run keeps its name).
+    Modules beside the file can be imported from it, and from ``helpers`` if given (a resumed
+    run's copy of an experiment imports them from where the original lives).
     """
     file = Path(path)
     if not file.exists():
         raise ExperimentError(f"{file}: no such experiment file")
     if file.is_dir() or file.suffix != ".py":
         raise ExperimentError(f"{file}: an experiment is a Python file ending in .py")
-    module = _import(file)
+    module = _import(file, helpers)
     config = getattr(module, "config", None)
     if config is None:
         raise ExperimentError(f"{file}: no `config` dict; {CONTRACT}")
@@ -103,12 +105,13 @@ def load(path: str | Path, name: str | None = None) -> Experiment:
     return Experiment(name or file.stem, file, module, check_config(config, str(file)))
 
 
-def _import(file: Path) -> ModuleType:
+def _import(file: Path, helpers: Path | None = None) -> ModuleType:
     """Import ``file`` as a module. Its folder goes on ``sys.path`` first, as for a script, so an
     experiment can import a helper module beside it (``from digits import load_digits``)."""
-    folder = str(file.resolve().parent)
-    if folder not in sys.path:
-        sys.path.insert(0, folder)
+    for place in (helpers, file.parent):
+        folder = str(place.resolve()) if place is not None else None
+        if folder is not None and folder not in sys.path:
+            sys.path.insert(0, folder)
     name = f"nanograd_experiment_{file.stem}"
     spec = importlib.util.spec_from_file_location(name, file)
     if spec is None or spec.loader is None:

@@ -31,7 +31,7 @@ from nanograd.run.errors import ExperimentError
 from nanograd.run.folder import RunFolder
 from nanograd.run.lifecycle import builtin_plugins
 from nanograd.run.provenance import git_commit, plugin_list, versions
-from nanograd.run.signals import deferred_interrupts
+from nanograd.run.signals import Interrupts, deferred_interrupts
 from nanograd.run.training import evaluate, fit
 from nanograd.serialization import CheckpointError
 
@@ -59,7 +59,8 @@ def execute(options: Options, console: Console) -> int:
     """Run (or resume) one experiment; returns the exit code.
 
     Mistakes found before training raise :class:`ExperimentError` for the caller to report;
-    once the run folder exists, every outcome is written there and reported here.
+    once the run folder exists, every outcome is written there and reported here. The folder is
+    made (or reopened) with Ctrl-C already deferred, so it never lacks its summary.json.
     """
     try:
         plugins.load(options.plugins)
@@ -68,14 +69,22 @@ def execute(options: Options, console: Console) -> int:
     if options.resume is not None:
         run, saved, summary = _resume(options, console)
     else:
-        run, saved, summary = _start(options, console)
-    return _train(run, saved, summary, options)
+        run, record = _start(options, console)
+        saved, summary = Checkpoints(), None
+    with deferred_interrupts(run) as interrupts:
+        if summary is None:
+            summary = _create_folder(run, options, record)
+        else:
+            _reopen_folder(run)
+        _introduce(run)
+        return _train(run, saved, summary, options, interrupts)
 
 
 # -- starting -------------------------------------------------------------------------------------
 
 
-def _start(options: Options, console: Console) -> tuple[Run, Checkpoints, dict[str, Any]]:
+def _start(options: Options, console: Console) -> tuple[Run, dict[str, Any]]:
+    """Load and build a new run; returns it and what its config.json will say."""
     assert options.experiment is not None
     exp = experiments.load(options.experiment)
     config = apply_overrides(exp.config, options.overrides)
@@ -84,37 +93,45 @@ def _start(options: Options, console: Console) -> tuple[Run, Checkpoints, dict[s
     seed = options.seed if options.seed is not None else secrets.randbelow(2**31)
     run = build(exp, config, seed, console)
     run.plots = options.plots
-    folder = RunFolder.create(options.out, exp.name)
-    run.folder = folder
-    console.attach(folder.file("log.txt"))
-    folder.write_json(
-        "config.json",
-        {
-            "experiment": exp.name,
-            "file": str(exp.path),
-            "seed": seed,
-            "overrides": options.overrides,
-            "max_epochs": options.max_epochs,
-            "command": ["python", "-m", "nanograd.run", *options.argv],
-            "config": config,
-        },
-    )
-    folder.write_bytes("experiment.py", exp.path.read_bytes())
-    for name in ("config.json", "experiment.py", "log.txt"):
-        run.add_file(name)
-    summary: dict[str, Any] = {
+    record = {
         "experiment": exp.name,
         "file": str(exp.path),
-        "run_dir": str(folder.path),
         "seed": seed,
-        "started": console.stamp(),
+        "overrides": options.overrides,
+        "max_epochs": options.max_epochs,
+        "command": ["python", "-m", "nanograd.run", *options.argv],
+        "config": config,
+    }
+    return run, record
+
+
+def _create_folder(run: Run, options: Options, record: dict[str, Any]) -> dict[str, Any]:
+    """Make the run folder, write config.json and the experiment's copy; returns the summary."""
+    try:
+        folder = RunFolder.create(options.out, run.name)
+        run.folder = folder
+        run.console.attach(folder.file("log.txt"))
+        folder.write_json("config.json", record)
+        folder.write_bytes("experiment.py", run.experiment.path.read_bytes())
+    except OSError as exc:
+        raise ExperimentError(
+            f"cannot write a run folder under --out {options.out}: {exc.strerror or exc} "
+            f"({exc.filename or options.out}); choose a folder you can write to"
+        ) from exc
+    for name in ("config.json", "experiment.py", "log.txt"):
+        run.add_file(name)
+    return {
+        "experiment": run.name,
+        "file": str(run.experiment.path),
+        "run_dir": str(folder.path),
+        "seed": run.seed,
+        "started": run.console.stamp(),
         "sessions": [],
     }
-    _introduce(run)
-    return run, Checkpoints(), summary
 
 
 def _resume(options: Options, console: Console) -> tuple[Run, Checkpoints, dict[str, Any]]:
+    """Rebuild the run recorded in ``--resume``'s folder and restore its checkpoint."""
     assert options.resume is not None
     folder = RunFolder(options.resume)
     where = str(folder.path)
@@ -137,10 +154,7 @@ def _resume(options: Options, console: Console) -> tuple[Run, Checkpoints, dict[
         ) from exc
     if summary.get("status") == "completed":
         raise ExperimentError(f"--resume {where}: this run already completed; nothing to resume")
-    file = Path(recorded["file"])
-    if not file.exists():
-        file = folder.file("experiment.py")  # the copy taken when the run started
-    exp = experiments.load(file, name=recorded["experiment"])
+    exp = _recorded_experiment(folder, recorded, console)
     config = apply_overrides(exp.config, recorded["config"], where=f"{where}/config.json")
     run = build(exp, config, int(recorded["seed"]), console)
     run.plots = options.plots
@@ -148,9 +162,13 @@ def _resume(options: Options, console: Console) -> tuple[Run, Checkpoints, dict[
     try:
         snapshot = Snapshot.load(folder.path)
     except CheckpointError as exc:
+        why = (
+            "the process ended before its first checkpoint was written"
+            if summary.get("status") == "running"
+            else "the run stopped before finishing an epoch"
+        )
         raise ExperimentError(
-            f"--resume {where}: no usable checkpoint ({exc}); the run stopped before finishing "
-            "an epoch, so start it again instead"
+            f"--resume {where}: no usable checkpoint ({exc}); {why}, so start it again instead"
         ) from exc
     snapshot.restore(run.model, run.optimizer, run.schedule, run.rngs)
     run.epoch, run.history = snapshot.epoch, snapshot.history
@@ -158,10 +176,26 @@ def _resume(options: Options, console: Console) -> tuple[Run, Checkpoints, dict[
     run.bad_epochs = snapshot.bad_epochs
     saved = Checkpoints(last=snapshot, best_model=load_weights(folder.file("best.npz")))
     run.files = [f for f in summary.get("files", []) if folder.file(f).exists()]
-    console.attach(folder.file("log.txt"))
-    console.print(f"resuming {where} after epoch {run.epoch} of {config['epochs']}")
-    _introduce(run)
     return run, saved, summary
+
+
+def _recorded_experiment(
+    folder: RunFolder, recorded: dict[str, Any], console: Console
+) -> experiments.Experiment:
+    """The experiment as it was when the run started: the original file while it is unchanged,
+    else the copy in the run folder (importing helper modules from the original's folder)."""
+    original, copy = Path(recorded["file"]), folder.file("experiment.py")
+    if not copy.exists() or (original.exists() and original.read_bytes() == copy.read_bytes()):
+        return experiments.load(original, name=recorded["experiment"])
+    if original.exists():
+        console.print(f"{original} changed since the run started; resuming with the copy {copy}")
+    return experiments.load(copy, name=recorded["experiment"], helpers=original.parent)
+
+
+def _reopen_folder(run: Run) -> None:
+    assert run.folder is not None
+    run.console.attach(run.folder.file("log.txt"))
+    run.print(f"resuming {run.folder.path} after epoch {run.epoch} of {run.config['epochs']}")
 
 
 def _introduce(run: Run) -> None:
@@ -182,7 +216,14 @@ def _introduce(run: Run) -> None:
 # -- training and finishing -----------------------------------------------------------------------
 
 
-def _train(run: Run, saved: Checkpoints, summary: dict[str, Any], options: Options) -> int:
+def _train(
+    run: Run,
+    saved: Checkpoints,
+    summary: dict[str, Any],
+    options: Options,
+    interrupts: Interrupts,
+) -> int:
+    """Train, then write the checkpoint, evaluation, plots and summary whatever happened."""
     assert run.folder is not None
     folder = run.folder
     pm = plugins.manager()
@@ -193,37 +234,55 @@ def _train(run: Run, saved: Checkpoints, summary: dict[str, Any], options: Optio
     summary["sessions"].append(session)
     started = time.perf_counter()
     error: BaseException | None = None
-    message = ""
     try:
-        with deferred_interrupts(run):
-            folder.mark(summary, "running")
-            try:
-                pm.hook.nanograd_run_start(run=run)
-                outcome = fit(run, pm.hook, saved)
-                status, message = outcome.status, outcome.message
-            except KeyboardInterrupt as exc:
-                status, error = "interrupted", exc
-                message = (
-                    f"the checkpoint holds epoch {saved.last.epoch}, the last one finished"
-                    if saved.last
-                    else "stopped before the first epoch finished; there is no checkpoint"
-                )
-                pm.hook.nanograd_run_exception(run=run, exception=exc)
-            except Exception as exc:
-                status, error = "failed", exc
-                message = describe(exc, run)
-                pm.hook.nanograd_run_exception(run=run, exception=exc)
+        status, message, error = _fit(run, saved, summary, pm.hook)
+        with interrupts.shielded():
+            interrupts.training_done()
             if status != "completed":
                 _rewind(run, saved)
-            user_error = error is not None and is_user_error(error, run)
-            code = _finish(run, saved, summary, session, status, message, started, pm)
+            for name in saved.write(folder.path):
+                run.add_file(name)
+        status, message, error = _wrap_up(run, status, message, error, pm.hook)
+        with interrupts.shielded():
+            session.update(
+                ended=run.console.stamp(),
+                to_epoch=run.epoch,
+                seconds=round(time.perf_counter() - started, 3),
+            )
+            _write_summary(run, summary, status, message)
+            _report(run, status, message, session)
     finally:
         for name in own:
             pm.unregister(name=name)
         if error is not None and options.traceback and not isinstance(error, KeyboardInterrupt):
             traceback.print_exception(error, file=sys.stderr)
         run.console.close()
-    return EXIT_USAGE if code == EXIT_FAILED and user_error else code
+    if status == "completed":
+        return EXIT_OK
+    if status == "interrupted":
+        return EXIT_INTERRUPTED
+    return EXIT_USAGE if error is not None and is_user_error(error, run) else EXIT_FAILED
+
+
+def _fit(
+    run: Run, saved: Checkpoints, summary: dict[str, Any], hook: Any
+) -> tuple[str, str, BaseException | None]:
+    """Status, message and exception (if one ended training) of the training loop."""
+    assert run.folder is not None
+    try:
+        run.folder.mark(summary, "running")
+        hook.nanograd_run_start(run=run)
+        outcome = fit(run, hook, saved)
+        return outcome.status, outcome.message, None
+    except KeyboardInterrupt as exc:
+        message = (
+            f"the checkpoint holds epoch {saved.last.epoch}, the last one finished"
+            if saved.last
+            else "stopped before the first epoch finished; there is no checkpoint"
+        )
+        return "interrupted", message, exc
+    except Exception as exc:
+        return "failed", describe(exc, run), exc
 
 
 def _rewind(run: Run, saved: Checkpoints) -> None:
@@ -236,32 +295,47 @@ def _rewind(run: Run, saved: Checkpoints) -> None:
     run.epoch = saved.last.epoch
 
 
-def _finish(
-    run: Run,
-    saved: Checkpoints,
-    summary: dict[str, Any],
-    session: dict[str, Any],
-    status: str,
-    message: str,
-    started: float,
-    pm: Any,
-) -> int:
-    assert run.folder is not None
-    folder = run.folder
-    for name in saved.write(folder.path):
-        run.add_file(name)
-    evaluation_failed = False
-    if status == "completed":
-        try:
+def _wrap_up(
+    run: Run, status: str, message: str, error: BaseException | None, hook: Any
+) -> tuple[str, str, BaseException | None]:
+    """The exception hook, the evaluation and ``nanograd_run_end`` (which draws the plots).
+
+    Any of them may fail or be interrupted (a second Ctrl-C in a slow ``evaluate`` or
+    ``plots``); a run that was completed then takes that status, and a run that had already
+    failed or been interrupted keeps its first reason, the later one shown as a warning.
+    """
+
+    def setback(exc: BaseException) -> None:
+        nonlocal status, message, error
+        if isinstance(exc, KeyboardInterrupt):
+            reason = (
+                "interrupted",
+                f"training had finished, but evaluation and plots were cut short; the "
+                f"checkpoint holds epoch {run.epoch}, and --resume finishes them",
+            )
+        else:
+            reason = ("failed", describe(exc, run))
+        if status == "completed":
+            (status, message), error = reason, exc
+        else:
+            run.console.error(f"warning: after the run {status}: {reason[1]}")
+
+    try:
+        if error is not None:
+            hook.nanograd_run_exception(run=run, exception=error)
+        if status == "completed":
             _evaluate(run)
-        except ExperimentError as exc:  # a mistake in the experiment's evaluate()
-            status, message, evaluation_failed = "failed", str(exc), True
-    pm.hook.nanograd_run_end(run=run, status=status, metrics=run.metrics)
-    session.update(
-        ended=run.console.stamp(),
-        to_epoch=run.epoch,
-        seconds=round(time.perf_counter() - started, 3),
-    )
+    except (Exception, KeyboardInterrupt) as exc:
+        setback(exc)
+    try:
+        hook.nanograd_run_end(run=run, status=status, metrics=run.metrics)
+    except (Exception, KeyboardInterrupt) as exc:
+        setback(exc)
+    return status, message, error
+
+
+def _write_summary(run: Run, summary: dict[str, Any], status: str, message: str) -> None:
+    assert run.folder is not None
     summary.update(
         {
             "status": status,
@@ -284,13 +358,7 @@ def _finish(
     )
     run.add_file("summary.json")
     summary["files"] = run.files
-    folder.mark(summary, status)
-    _report(run, status, message, session)
-    if status == "completed":
-        return EXIT_OK
-    if status == "interrupted":
-        return EXIT_INTERRUPTED
-    return EXIT_USAGE if evaluation_failed else EXIT_FAILED
+    run.folder.mark(summary, status)
 
 
 def _evaluate(run: Run) -> None:

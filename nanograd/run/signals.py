@@ -1,8 +1,10 @@
-"""Ctrl-C (and SIGTERM) during training: finish the batch, then stop cleanly.
+"""Ctrl-C (and SIGTERM) during a run: finish the batch, then stop cleanly.
 
-The first signal only asks the loop to stop; the loop checks between batches and unwinds with
-``KeyboardInterrupt``, so the run folder gets the last finished epoch's checkpoint and the status
-``interrupted``. A second Ctrl-C raises ``KeyboardInterrupt`` at once, for a loop that is stuck.
+While training, the first signal only asks the loop to stop; the loop checks between batches and
+unwinds with ``KeyboardInterrupt``, so the run folder gets the last finished epoch's checkpoint
+and the status ``interrupted``. A second Ctrl-C raises ``KeyboardInterrupt`` at once, for a loop
+(or an experiment's ``evaluate``/``plots``) that is stuck. While the checkpoint and summary.json
+are being written, signals are only noted, so those files are never left behind half-updated.
 """
 
 from __future__ import annotations
@@ -15,26 +17,52 @@ from types import FrameType
 
 from nanograd.run.context import Run
 
+SIGNALS = (signal.SIGINT, signal.SIGTERM)
+
+
+class Interrupts:
+    """The signal handler of one run, and what the first signal means at each stage."""
+
+    def __init__(self, run: Run) -> None:
+        self.run = run
+        self.next_step = "stopping after this batch"
+        self._shielded = False
+
+    def training_done(self) -> None:
+        """From now on the first signal can no longer stop training, which is over."""
+        self.next_step = "training is over; finishing the run folder"
+
+    @contextmanager
+    def shielded(self) -> Iterator[None]:
+        """Within the block, signals are noted but never raise: the block always completes."""
+        self._shielded = True
+        try:
+            yield
+        finally:
+            self._shielded = False
+
+    def handle(self, signum: int, frame: FrameType | None) -> None:
+        name = signal.Signals(signum).name
+        if self._shielded:
+            self.run.stop_requested = True
+            self.run.console.error(f"{name}: writing the run folder; it stops when that is done")
+            return
+        if self.run.stop_requested:
+            raise KeyboardInterrupt
+        self.run.stop_requested = True
+        self.run.console.error(f"{name}: {self.next_step} (press Ctrl-C again to stop at once)")
+
 
 @contextmanager
-def deferred_interrupts(run: Run) -> Iterator[None]:
-    """Within the block, the first SIGINT/SIGTERM sets ``run.stop_requested``."""
+def deferred_interrupts(run: Run) -> Iterator[Interrupts]:
+    """Within the block, SIGINT and SIGTERM go to the run's :class:`Interrupts`."""
+    interrupts = Interrupts(run)
     if threading.current_thread() is not threading.main_thread():
-        yield  # signal handlers can only be installed from the main thread
+        yield interrupts  # signal handlers can only be installed from the main thread
         return
-
-    def handler(signum: int, frame: FrameType | None) -> None:
-        if run.stop_requested:
-            raise KeyboardInterrupt
-        run.stop_requested = True
-        run.console.error(
-            f"{signal.Signals(signum).name}: stopping after this batch "
-            "(press Ctrl-C again to stop at once)"
-        )
-
-    previous = {sig: signal.signal(sig, handler) for sig in (signal.SIGINT, signal.SIGTERM)}
+    previous = {sig: signal.signal(sig, interrupts.handle) for sig in SIGNALS}
     try:
-        yield
+        yield interrupts
     finally:
         for sig, old in previous.items():
             signal.signal(sig, old)

@@ -10,18 +10,23 @@ from __future__ import annotations
 
 import math
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
 
 from nanograd._mode import no_grad
+from nanograd.nn.utils import clip_grad_norm_
 from nanograd.run.build import evaluate_metrics
 from nanograd.run.checkpoint import Checkpoints, Snapshot
 from nanograd.run.components import current_lr
 from nanograd.run.context import Run, set_mode
 from nanograd.run.data import Split, batch_count, batches
+from nanograd.run.errors import ExperimentError
 from nanograd.tensor import Tensor
+
+CHECKPOINT_SECONDS = 20.0  # during training, checkpoint.npz is rewritten at most this often
 
 
 @dataclass
@@ -37,14 +42,22 @@ def fit(run: Run, hook: Any, saved: Checkpoints) -> Outcome:
 
     ``hook`` is the plugin manager's hook relay. After each epoch ``saved`` holds its snapshot
     (and the best model so far), so when ``KeyboardInterrupt`` or any other exception leaves
-    this function, the caller still has the last finished epoch to write.
+    this function, the caller still has the last finished epoch to write. The snapshot is also
+    written to the run folder every :data:`CHECKPOINT_SECONDS` or so, so that even a run killed
+    outright (out of memory, SIGKILL) can be resumed from a recent epoch.
     """
     config = run.config
     epochs = config["epochs"]
     train = run.data.train
     n_batches = batch_count(len(train), config["batch_size"])
+    step = stepper(run)
+    want_outputs = run.experiment.has("metrics")
     last_finite: tuple[float, int, int] | None = None
+    last_write = time.monotonic()
     for epoch in range(run.epoch + 1, epochs + 1):
+        stopped = _early_stop(run)  # a run resumed after it stopped early stays stopped
+        if stopped:
+            return Outcome("completed", stopped)
         started = time.perf_counter()
         order = batches(len(train), config["batch_size"], run.rngs["train"], config["shuffle"])
         wrapped = hook.nanograd_epoch_start(run=run, epoch=epoch, batches=order)
@@ -53,11 +66,11 @@ def fit(run: Run, hook: Any, saved: Checkpoints) -> Outcome:
         total, count = 0.0, 0
         outputs: list[np.ndarray] = []
         targets: list[np.ndarray] = []
-        want_outputs = run.experiment.has("metrics")
         for index, rows in enumerate(wrapped if wrapped is not None else order, start=1):
             if run.stop_requested:
                 raise KeyboardInterrupt
-            value, output = _step(run, train.take(rows))
+            batch = train.take(rows)
+            value, output = step(batch)
             if not math.isfinite(value):
                 message = _non_finite(epoch, index, n_batches, value, last_finite, lr)
                 return Outcome("failed", message)
@@ -66,7 +79,7 @@ def fit(run: Run, hook: Any, saved: Checkpoints) -> Outcome:
             count += len(rows)
             if want_outputs:
                 outputs.append(output)
-                targets.append(train.y[rows])
+                targets.append(batch.y)
         row: dict[str, float] = {"epoch": epoch, "train_loss": total / count}
         if want_outputs:
             for name, value in evaluate_metrics(
@@ -83,6 +96,7 @@ def fit(run: Run, hook: Any, saved: Checkpoints) -> Outcome:
         improved = _track_best(run, row)
         # Plugins may add entries to ``row`` (the metrics writer runs last and records them).
         hook.nanograd_epoch_end(run=run, epoch=epoch, metrics=row)
+        _check_added(row)
         saved.last = Snapshot.take(
             epoch,
             run.model,
@@ -96,45 +110,72 @@ def fit(run: Run, hook: Any, saved: Checkpoints) -> Outcome:
         )
         if improved:
             saved.best_model = saved.last.model
-        patience = config["patience"]
-        if patience is not None and run.bad_epochs >= patience:
-            return Outcome(
-                "completed",
-                f"stopped early at epoch {epoch}: {run.monitor} has not improved for "
-                f"{patience} epochs (best {run.best_value:.6g} at epoch {run.best_epoch})",
-            )
-    return Outcome("completed", "")
+        if run.folder is not None and time.monotonic() - last_write >= CHECKPOINT_SECONDS:
+            for name in saved.write(run.folder.path):
+                run.add_file(name)
+            last_write = time.monotonic()
+    stopped = _early_stop(run)
+    return Outcome("completed", stopped)
 
 
-def _step(run: Run, batch: Split) -> tuple[float, np.ndarray]:
-    """One optimizer step on ``batch``; returns the data loss and the model's output."""
-    output = run.model(Tensor(batch.X))
-    loss = run.loss(output, Tensor(batch.y))
-    objective = loss
-    l2 = run.config["l2"]
-    if l2:
-        params = list(run.model.parameters())
-        penalty = (params[0] * params[0]).sum()
-        for p in params[1:]:
-            penalty = penalty + (p * p).sum()
-        objective = loss + l2 * penalty
-    zero_grad(run.optimizer, run.model)
-    objective.backward()
-    clip = run.config["clip_grad_norm"]
-    if clip is not None:
-        from nanograd.nn.utils import clip_grad_norm_
-
-        clip_grad_norm_(list(run.model.parameters()), clip)
-    run.optimizer.step()
-    return float(loss.data), np.asarray(output.data)
+def _early_stop(run: Run) -> str:
+    """Why training stops early (the monitored metric stopped improving), or ``""``."""
+    patience = run.config["patience"]
+    if patience is None or run.bad_epochs < patience:
+        return ""
+    return (
+        f"stopped early at epoch {run.epoch}: {run.monitor} has not improved for "
+        f"{patience} epochs (best {run.best_value:.6g} at epoch {run.best_epoch})"
+    )
 
 
-def zero_grad(optimizer: Any, model: Any) -> None:
+def _check_added(row: dict[str, Any]) -> None:
+    """Entries a plugin added to an epoch's metrics must be numbers (they go to metrics.csv)."""
+    for key, value in row.items():
+        if type(value) is not float and type(value) is not int:
+            try:
+                row[key] = float(value)
+            except (TypeError, ValueError):
+                raise ExperimentError(
+                    f"a nanograd_epoch_end hook put {key}={value!r} into the epoch's metrics; "
+                    "metrics are numbers"
+                ) from None
+
+
+def stepper(run: Run) -> Callable[[Split], tuple[float, np.ndarray]]:
+    """``step(batch)``: one optimizer step on ``batch``; returns the data loss and the output.
+
+    Everything that does not change between batches (the parameter list, the penalty and
+    clipping settings, how to clear gradients) is looked up once, here.
+    """
+    model, loss_function, optimizer = run.model, run.loss, run.optimizer
+    params = list(model.parameters())
+    l2, clip = run.config["l2"], run.config["clip_grad_norm"]
     if callable(getattr(optimizer, "zero_grad", None)):
-        optimizer.zero_grad()
+        zero_grad = optimizer.zero_grad
     else:
-        for p in model.parameters():
-            p.grad = None
+
+        def zero_grad() -> None:
+            for p in params:
+                p.grad = None
+
+    def step(batch: Split) -> tuple[float, np.ndarray]:
+        output = model(Tensor(batch.X))
+        loss = loss_function(output, Tensor(batch.y))
+        objective = loss
+        if l2:
+            penalty = (params[0] * params[0]).sum()
+            for p in params[1:]:
+                penalty = penalty + (p * p).sum()
+            objective = loss + l2 * penalty
+        zero_grad()
+        objective.backward()
+        if clip is not None:
+            clip_grad_norm_(params, clip)
+        optimizer.step()
+        return float(loss.data), np.asarray(output.data)
+
+    return step
 
 
 def evaluate(run: Run, split: Split, prefix: str) -> dict[str, float]:

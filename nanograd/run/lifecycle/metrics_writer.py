@@ -62,9 +62,10 @@ class MetricsWriter:
     """Keeps metrics.csv equal to ``run.history``."""
 
     def _write(self, run: Any) -> None:
-        if run.folder is None or not run.history:
+        if run.folder is None or not (run.history or run.folder.file(FILE).exists()):
             return
-        run.folder.write_text(FILE, to_csv(run.history))
+        # An empty history after a written row: the epoch was cut back (its hooks failed).
+        run.folder.write_text(FILE, to_csv(run.history) if run.history else "epoch\n")
         run.add_file(FILE)
 
     @hookimpl
