@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import numpy as np
 import pytest
 from test_run_support import EXPERIMENT, run, run_subprocess, write_experiment
 
@@ -158,3 +159,31 @@ def test_quiet_prints_nothing_but_keeps_the_log(experiment, tmp_path):
     assert out == "" and err == ""
     (folder,) = (tmp_path / "runs" / "line").iterdir()
     assert "completed after 6 epochs" in (folder / "log.txt").read_text()
+
+
+def test_data_with_nan_targets_is_an_error_naming_them(tmp_path, capsys):
+    source = EXPERIMENT.replace("return x, 2 * x + 3", "return x, np.log(x) + 2 * x + 3")
+    bad = write_experiment(tmp_path, "nantargets", source)
+    with np.errstate(invalid="ignore"):
+        err = error_of(capsys, bad, "--out", tmp_path / "runs")
+    assert f"{bad}: data() gave data y containing NaN or infinity" in err
+    assert not (tmp_path / "runs").exists()
+
+
+def test_data_that_returns_nothing_says_so(tmp_path, capsys):
+    source = EXPERIMENT.replace("    return x, 2 * x + 3", "    x, 2 * x + 3")
+    bad = write_experiment(tmp_path, "noreturn", source)
+    err = error_of(capsys, bad)
+    assert "data() must return (X, y) or a dict of (X, y) pairs; it returned None" in err
+
+
+def test_an_out_folder_that_cannot_be_written_is_a_user_error(experiment, tmp_path, capsys):
+    blocker = tmp_path / "a-file"
+    blocker.write_text("")
+    err = error_of(capsys, experiment, "--out", blocker)
+    assert f"cannot write a run folder under --out {blocker}: Not a directory" in err
+
+
+def test_a_negative_seed_is_a_user_error(experiment, capsys):
+    err = error_of(capsys, experiment, "--seed", -1)
+    assert "--seed must be zero or positive, got -1" in err

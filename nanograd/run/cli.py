@@ -20,12 +20,13 @@ from nanograd.run.runner import EXIT_INTERRUPTED, EXIT_USAGE, Options, execute
 
 DESCRIPTION = """\
 Train the experiment in FILE and write a run folder <out>/<experiment>/<timestamp>-<id>/ with
-config.json, metrics.csv, summary.json, log.txt, model.npz, best.npz, checkpoint.npz/.json and
-PNG plots.
+config.json, metrics.csv, summary.json, log.txt, model.npz, best.npz, checkpoint.npz and PNG
+plots.
 
-Override config keys with key=value; values are Python literals (lr=0.01, hidden=[32, 32],
-schedule=None) and a bare word is a string (optimizer=sgd). A dict key's entries can be set one
-by one: optimizer_options.momentum=0.9. --print-config lists every key of an experiment."""
+Override config keys with key=value; values are Python literals (lr=0.01, schedule=None, and
+quoted for the shell when they hold spaces: hidden='[32, 32]') and a bare word is a string
+(optimizer=sgd). A dict key's entries can be set one by one: optimizer_options.momentum=0.9.
+--print-config lists every key of an experiment."""
 
 
 def _epilog() -> str:
@@ -124,6 +125,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         if args.max_epochs is not None and args.max_epochs < 1:
             raise ExperimentError(f"--max-epochs must be at least 1, got {args.max_epochs}")
+        if args.seed is not None and args.seed < 0:
+            raise ExperimentError(f"--seed must be zero or positive, got {args.seed}")
         if args.file is None and args.resume is None:
             raise ExperimentError(
                 "give an experiment file (e.g. python -m nanograd.run experiments/linreg.py) "
@@ -151,7 +154,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             traceback.print_exception(exc, file=sys.stderr)
         return EXIT_USAGE
     except KeyboardInterrupt:
-        console.error("interrupted before training started; no run folder was written")
+        console.error("interrupted before training started; nothing was written")
         return EXIT_INTERRUPTED
 
 

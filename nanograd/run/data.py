@@ -88,10 +88,12 @@ def prepare(raw: Any, val_fraction: float, rng: np.random.Generator, where: str)
 
 def _split(pair: Any, name: str, where: str) -> Split:
     if not isinstance(pair, (tuple, list)) or len(pair) != 2:
-        what = type(pair).__name__
+        what = "None" if pair is None else f"a {type(pair).__name__}"
+        if isinstance(pair, (tuple, list)):
+            what += f" of length {len(pair)}"
+        part = "it returned" if name == "data" else f"its {name!r} entry is"
         raise ExperimentError(
-            f"{where}: data() must return (X, y) or a dict of (X, y) pairs; the {name} part is "
-            f"a {what}" + (f" of length {len(pair)}" if isinstance(pair, (tuple, list)) else "")
+            f"{where}: data() must return (X, y) or a dict of (X, y) pairs; {part} {what}"
         )
     X, y = (_array(v, f"{name} {label}", where) for v, label in zip(pair, ("X", "y"), strict=True))
     if X.ndim == 0 or y.ndim == 0:
@@ -109,8 +111,9 @@ def _split(pair: Any, name: str, where: str) -> Split:
         raise ExperimentError(f"{where}: data() gave an empty {name} set")
     if not np.issubdtype(X.dtype, np.floating):
         X = X.astype(np.float64)
-    if np.issubdtype(X.dtype, np.floating) and not np.all(np.isfinite(X)):
-        raise ExperimentError(f"{where}: data() gave {name} X containing NaN or infinity")
+    for label, arr in (("X", X), ("y", y)):
+        if np.issubdtype(arr.dtype, np.inexact) and not np.all(np.isfinite(arr)):
+            raise ExperimentError(f"{where}: data() gave {name} {label} containing NaN or infinity")
     return Split(X, y)
 
 
