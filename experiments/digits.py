@@ -86,6 +86,7 @@ def plots(run):
     predicted = predicted_classes(run.predict(test.X))
     fig, ax = new_figure(size=(5.5, 5.0))
     confusion_matrix(ax, test.y, predicted)
+    ax.set_title(f"test set: {ax.get_title()}")
     pixels = test.X.reshape(len(test.X), 64)
     images = pixels * run.data.meta["scale"] + run.data.meta["mean"]  # undo the standardizing
     return {"confusion": fig, "mistakes": mistakes(images, test.y, predicted)}

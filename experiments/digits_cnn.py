@@ -60,15 +60,16 @@ def plots(run):
     return {**digits.plots(run), "filters": filters(np.asarray(run.model[0].weight.data))}
 
 
-def filters(weight):
-    """The first convolution's 3x3 filters, one small image each."""
+def filters(weight, cols=8):
+    """The first convolution's 3x3 filters, one small image each, eight to a row."""
     n = weight.shape[0]
-    fig, axes = new_figure(ncols=n, size=(0.9, 1.2))
+    rows = -(-n // cols)
+    fig, axes = new_figure(ncols=cols, nrows=rows, size=(1.1, 1.3))
     limit = np.abs(weight).max()
-    for i, ax in enumerate(np.atleast_1d(axes)):
-        ax.imshow(weight[i, 0], cmap="RdBu", vmin=-limit, vmax=limit)
-        ax.set_xticks([])
-        ax.set_yticks([])
-        ax.set_title(str(i), fontsize=8)
-    fig.suptitle("first-layer filters (red negative, blue positive)")
+    for i, ax in enumerate(np.atleast_1d(axes).ravel()):
+        ax.axis("off")
+        if i < n:
+            ax.imshow(weight[i, 0], cmap="RdBu", vmin=-limit, vmax=limit)
+            ax.set_title(f"filter {i}", fontsize=9)
+    fig.suptitle("first-layer 3x3 filters (red negative, blue positive)")
     return fig

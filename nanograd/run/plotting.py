@@ -44,9 +44,10 @@ def loss_curves(
     title: str = "",
     monitor: str | None = None,
     best_epoch: int | None = None,
+    loss: str = "",
 ) -> Figure:
     """Training and validation loss per epoch; beside it the other metrics, and the learning
-    rate when it changed."""
+    rate when it changed. ``loss`` names the loss function on the first panel's axis."""
     epochs = [row["epoch"] for row in history]
     keys = [k for k in history[-1] if k not in ("epoch", "lr", "seconds")]
     parts = [k.split("_", 1) for k in keys if k.startswith(("train_", "val_"))]
@@ -70,6 +71,7 @@ def loss_curves(
     if losses and min(losses) > 0 and max(losses) / min(losses) > 30:
         ax.set_yscale("log")
     ax.set_title("loss")
+    ax.set_ylabel(f"{loss} loss" if loss else "loss")
     _mark_best(axes, monitor, best_epoch)
     ax.set_xlabel("epoch")
     ax.legend()
@@ -87,18 +89,21 @@ def loss_curves(
                     **style,
                 )
         ax.set_title(name)
+        ax.set_ylabel(name)
         ax.set_xlabel("epoch")
         ax.legend()
         ax.grid(alpha=0.3)
     for ax, name in zip(axes[1 + len(metric_names) :], others, strict=False):
         ax.plot(epochs, [row.get(name, np.nan) for row in history], color="#9467bd", **style)
         ax.set_title(name)
+        ax.set_ylabel(name)
         ax.set_xlabel("epoch")
         ax.grid(alpha=0.3)
     if show_lr:
         ax = axes[-1]
         ax.plot(epochs, lrs, color="#2ca02c", **style)
         ax.set_title("learning rate")
+        ax.set_ylabel("lr")
         ax.set_xlabel("epoch")
         ax.grid(alpha=0.3)
     for ax in axes:

@@ -31,8 +31,9 @@ class Plotter:
     def _plot(self, run: Any) -> None:
         from nanograd.run.plotting import loss_curves  # matplotlib loads only when plotting
 
-        title = f"{run.name} · {run.folder.path.name}"
-        self._save(run, "loss", loss_curves(run.history, title, run.monitor, run.best_epoch))
+        title = f"{run.name}: loss and metrics per epoch (run {run.folder.path.name})"
+        figure = loss_curves(run.history, title, run.monitor, run.best_epoch, run.config["loss"])
+        self._save(run, "loss", figure)
         if not run.experiment.has("plots"):
             return
         try:
