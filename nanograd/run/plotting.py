@@ -15,7 +15,7 @@ from typing import Any
 import numpy as np
 from matplotlib.colors import ListedColormap
 from matplotlib.figure import Figure
-from matplotlib.ticker import MaxNLocator
+from matplotlib.ticker import FuncFormatter, LogLocator, MaxNLocator, NullFormatter
 
 CLASS_COLORS = ["#1f77b4", "#d62728", "#2ca02c", "#ff7f0e", "#9467bd",
                 "#8c564b", "#e377c2", "#7f7f7f", "#bcbd22", "#17becf"]  # fmt: skip
@@ -70,6 +70,10 @@ def loss_curves(
             ax.plot(epochs, values, color=color, label=key, **style)
     if losses and min(losses) > 0 and max(losses) / min(losses) > 30:
         ax.set_yscale("log")
+        # Ticks at 1, 2 and 5 of each decade, written 0.2 rather than 2 x 10^-1.
+        ax.yaxis.set_major_locator(LogLocator(subs=(1.0, 2.0, 5.0)))
+        ax.yaxis.set_major_formatter(FuncFormatter(lambda value, _: f"{value:g}"))
+        ax.yaxis.set_minor_formatter(NullFormatter())
     ax.set_title("loss")
     ax.set_ylabel(f"{loss} loss" if loss else "loss")
     _mark_best(axes, monitor, best_epoch)
