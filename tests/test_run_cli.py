@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import os
+
 import numpy as np
 import pytest
 from test_run_support import EXPERIMENT, run, run_subprocess, write_experiment
@@ -187,3 +189,35 @@ def test_an_out_folder_that_cannot_be_written_is_a_user_error(experiment, tmp_pa
 def test_a_negative_seed_is_a_user_error(experiment, capsys):
     err = error_of(capsys, experiment, "--seed", -1)
     assert "--seed must be zero or positive, got -1" in err
+
+
+def test_on_a_terminal_a_bar_shows_the_epochs_and_live_losses(experiment, tmp_path):
+    import fcntl
+    import pty
+    import struct
+    import termios
+
+    terminal, child_end = pty.openpty()
+    rows_cols = struct.pack("HHHH", 40, 120, 0, 0)  # a width, or tqdm has no room to draw
+    fcntl.ioctl(child_end, termios.TIOCSWINSZ, rows_cols)
+    child = run_subprocess(experiment, "--seed", 1, "--out", tmp_path / "runs", cwd=tmp_path,
+                           stderr=child_end)  # fmt: skip
+    os.close(child_end)
+    shown = b""
+    while True:
+        try:
+            chunk = os.read(terminal, 4096)
+        except OSError:  # EIO: the child closed the terminal
+            break
+        if not chunk:
+            break
+        shown += chunk
+    out, _ = child.communicate(timeout=120)
+    os.close(terminal)
+    assert child.returncode == 0, shown
+    bar = shown.decode()
+    assert "line: 100%" in bar and "6/6" in bar
+    assert "train_loss=" in bar and "val_loss=" in bar
+    assert not [line for line in out.splitlines() if line.startswith("epoch ")]  # the bar has them
+    (folder,) = (tmp_path / "runs" / "line").iterdir()
+    assert "epoch 6/6" in (folder / "log.txt").read_text()  # and the log keeps them

@@ -199,12 +199,13 @@ def weights(path: Path) -> dict[str, np.ndarray]:
 def run_subprocess(
     *args: Any, cwd: Path, env: dict[str, str] | None = None, **kwargs: Any
 ) -> subprocess.Popen[str]:
-    """Start ``python -m nanograd.run *args`` as a child process with pipes for its output."""
+    """Start ``python -m nanograd.run *args`` as a child process with pipes for its output
+    (``stderr=`` another file descriptor, e.g. a terminal, if given)."""
     full_env = {**os.environ, "MPLBACKEND": "Agg", **(env or {})}
+    streams = {"stdout": subprocess.PIPE, "stderr": subprocess.PIPE, **kwargs}
     return subprocess.Popen(
         [sys.executable, "-m", "nanograd.run", *map(str, args)],
-        cwd=cwd, env=full_env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
-        **kwargs,
+        cwd=cwd, env=full_env, text=True, **streams,
     )  # fmt: skip
 
 
