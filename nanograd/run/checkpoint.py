@@ -12,7 +12,7 @@ needs; ``model.npz`` and ``best.npz`` hold model weights alone. All three are wr
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, fields
 from pathlib import Path
 from typing import Any
 
@@ -81,7 +81,6 @@ class Snapshot:
     best_value: float | None = None
     best_epoch: int | None = None
     bad_epochs: int = 0
-    extra: dict[str, Any] = field(default_factory=dict)
 
     @classmethod
     def take(
@@ -122,20 +121,8 @@ class Snapshot:
                 rngs[name].bit_generator.state = copy_tree(state)
 
     def save(self, folder: Path) -> None:
-        save(
-            {
-                "epoch": self.epoch,
-                "model": self.model,
-                "optimizer": self.optimizer,
-                "schedule": self.schedule,
-                "rngs": self.rngs,
-                "history": self.history,
-                "best_value": self.best_value,
-                "best_epoch": self.best_epoch,
-                "bad_epochs": self.bad_epochs,
-            },
-            folder / CHECKPOINT,
-        )
+        """Write ``checkpoint.npz``: a dict of this snapshot's fields."""
+        save({f.name: getattr(self, f.name) for f in fields(self)}, folder / CHECKPOINT)
 
     @classmethod
     def load(cls, folder: Path) -> Snapshot:
@@ -144,9 +131,7 @@ class Snapshot:
         if not path.exists():
             raise CheckpointError(f"{path} does not exist")
         state = load(path)
-        fields = {"epoch", "model", "optimizer", "schedule", "rngs", "history", "best_value",
-                  "best_epoch", "bad_epochs"}  # fmt: skip
-        if not isinstance(state, dict) or set(state) != fields:
+        if not isinstance(state, dict) or set(state) != {f.name for f in fields(cls)}:
             raise CheckpointError(f"{path} is not a run checkpoint")
         return cls(**state)
 
