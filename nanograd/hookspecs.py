@@ -74,14 +74,16 @@ def nanograd_epoch_start(run: Any, epoch: int, batches: Iterable[Any]) -> Iterab
 def nanograd_epoch_end(run: Any, epoch: int, metrics: dict[str, float]) -> None:
     """Epoch ``epoch`` finished: ``metrics`` holds ``epoch``, ``train_loss``, ``val_loss`` (with
     a validation set), ``train_<name>``/``val_<name>`` for each of the experiment's metrics,
-    ``lr`` and ``seconds``. A plugin may add entries; they are written to metrics.csv."""
+    ``lr`` and ``seconds``. A plugin may add entries (numbers); they are written to
+    metrics.csv."""
 
 
 @hookspec
 def nanograd_run_end(run: Any, status: str, metrics: dict[str, float]) -> None:
     """The run ended with ``status`` (``completed``, ``failed`` or ``interrupted``); ``metrics``
     are the last finished epoch's (empty if none finished). The model holds that epoch's
-    weights. Called before summary.json is written, so files written here are listed in it."""
+    weights and checkpoint.npz is written. Called before summary.json is written, so files
+    written here are listed in it; an exception raised here marks a completed run failed."""
 
 
 @hookspec
