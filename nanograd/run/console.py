@@ -62,8 +62,10 @@ class Console:
             self._log.flush()
 
     def error(self, message: str) -> None:
-        """Show ``message`` on standard error, even when quiet, and log it."""
-        print(message, file=sys.stderr, flush=True)
+        """Show ``message`` on standard error, even when quiet, and log it. Through
+        ``tqdm.write`` too: a bar on the terminal is cleared first, not written over."""
+        tqdm.write(message, file=sys.stderr)
+        sys.stderr.flush()
         self.log(message)
 
     @staticmethod
