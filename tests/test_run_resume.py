@@ -178,6 +178,7 @@ def test_a_run_killed_outright_resumes_from_its_last_checkpoint(runs, tmp_path):
     assert ng.load(folder / "checkpoint.npz")["epoch"] >= 2
     assert run("--resume", folder, "--quiet") == 0
     assert read_metrics(folder) == read_metrics(runs["whole"])
+    assert set(summary(folder)["files"]) == set(summary(runs["whole"])["files"])
 
 
 def test_resuming_a_run_killed_before_its_first_checkpoint_says_so(tmp_path, capsys):

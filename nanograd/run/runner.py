@@ -175,7 +175,9 @@ def _resume(options: Options, console: Console) -> tuple[Run, Checkpoints, dict[
     run.best_value, run.best_epoch = snapshot.best_value, snapshot.best_epoch
     run.bad_epochs = snapshot.bad_epochs
     saved = Checkpoints(last=snapshot, best_model=load_weights(folder.file("best.npz")))
-    run.files = [f for f in summary.get("files", []) if folder.file(f).exists()]
+    # A run killed outright never listed its files: start from those every run has.
+    listed = summary.get("files", ["config.json", "experiment.py", "log.txt"])
+    run.files = [f for f in listed if folder.file(f).exists()]
     return run, saved, summary
 
 
