@@ -309,18 +309,18 @@ def _wrap_up(
 
     def setback(exc: BaseException) -> None:
         nonlocal status, message, error
-        if isinstance(exc, KeyboardInterrupt):
-            reason = (
-                "interrupted",
-                f"training had finished, but evaluation and plots were cut short; the "
-                f"checkpoint holds epoch {run.epoch}, and --resume finishes them",
+        interrupted = isinstance(exc, KeyboardInterrupt)
+        if status != "completed":  # keep the first reason
+            what = "the plots were cut short" if interrupted else describe(exc, run)
+            run.console.error(f"warning: after the run {status}: {what}")
+        elif interrupted:
+            status, error = "interrupted", exc
+            message = (
+                "training had finished, but evaluation and plots were cut short; the "
+                f"checkpoint holds epoch {run.epoch}, and --resume finishes them"
             )
         else:
-            reason = ("failed", describe(exc, run))
-        if status == "completed":
-            (status, message), error = reason, exc
-        else:
-            run.console.error(f"warning: after the run {status}: {reason[1]}")
+            status, message, error = "failed", describe(exc, run), exc
 
     try:
         if error is not None:

@@ -16,6 +16,7 @@ from typing import Any
 from tqdm import tqdm
 
 from nanograd.hookspecs import hookimpl
+from nanograd.run.data import batch_count
 
 INNER_BAR_DELAY = 0.5  # seconds an epoch must run before its batch bar appears
 LINES_PER_RUN = 10
@@ -71,8 +72,6 @@ class ProgressBar:
     ) -> Iterable[Any] | None:
         if self.bar is None:
             return None
-        from nanograd.run.data import batch_count
-
         total = batch_count(len(run.data.train), run.config["batch_size"])
         if total < 2:
             return None
