@@ -25,17 +25,23 @@ import nanograd as ng
 ARGS = ("--seed", 21, "width=8", "epochs=12")
 
 
-def interrupt_after(child, folder_parent, epochs, timeout=120.0, sig=signal.SIGINT):
-    """Send ``sig`` to ``child`` once its metrics.csv has ``epochs`` rows; return the folder."""
+def wait_for_epochs(child, folder_parent, epochs, timeout=120.0):
+    """The run folder of ``child``, once its metrics.csv has ``epochs`` rows."""
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         assert child.poll() is None, child.communicate()
         folders = list(folder_parent.glob("line/*/metrics.csv"))
         if folders and len(folders[0].read_text().splitlines()) > epochs:
-            child.send_signal(sig)
             return folders[0].parent
         time.sleep(0.02)
     raise AssertionError("the run never reached the epoch to interrupt")
+
+
+def interrupt_after(child, folder_parent, epochs, sig=signal.SIGINT):
+    """Send ``sig`` to ``child`` once its metrics.csv has ``epochs`` rows; return the folder."""
+    folder = wait_for_epochs(child, folder_parent, epochs)
+    child.send_signal(sig)
+    return folder
 
 
 @pytest.fixture(scope="module")
@@ -188,3 +194,16 @@ def test_resuming_a_run_killed_before_its_first_checkpoint_says_so(tmp_path, cap
     child.communicate(timeout=120)
     assert run("--resume", folder) == 2
     assert "the process ended before its first checkpoint was written" in capsys.readouterr().err
+
+
+def test_resuming_a_run_that_is_still_training_is_refused(tmp_path, capsys):
+    experiment = write_experiment(tmp_path)
+    child = run_subprocess(experiment, "sleep=0.05", "epochs=50", "--out", tmp_path / "live",
+                           cwd=tmp_path)  # fmt: skip
+    folder = wait_for_epochs(child, tmp_path / "live", epochs=1)
+    assert run("--resume", folder) == 2
+    err = capsys.readouterr().err
+    assert f"this run is still training in process {child.pid}" in err
+    child.send_signal(signal.SIGINT)
+    child.communicate(timeout=120)
+    assert summary(folder)["status"] == "interrupted"

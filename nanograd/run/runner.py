@@ -10,7 +10,9 @@ summary.json with the status.
 
 from __future__ import annotations
 
+import os
 import secrets
+import socket
 import sys
 import time
 import traceback
@@ -154,6 +156,12 @@ def _resume(options: Options, console: Console) -> tuple[Run, Checkpoints, dict[
         ) from exc
     if summary.get("status") == "completed":
         raise ExperimentError(f"--resume {where}: this run already completed; nothing to resume")
+    pid = _still_running(summary)
+    if pid is not None:
+        raise ExperimentError(
+            f"--resume {where}: this run is still training in process {pid}; stop it (Ctrl-C) "
+            "and resume after, or let it finish"
+        )
     exp = _recorded_experiment(folder, recorded, console)
     config = apply_overrides(exp.config, recorded["config"], where=f"{where}/config.json")
     run = build(exp, config, int(recorded["seed"]), console)
@@ -179,6 +187,23 @@ def _resume(options: Options, console: Console) -> tuple[Run, Checkpoints, dict[
     listed = summary.get("files", ["config.json", "experiment.py", "log.txt"])
     run.files = [f for f in listed if folder.file(f).exists()]
     return run, saved, summary
+
+
+def _still_running(summary: dict[str, Any]) -> int | None:
+    """The process id of the session a ``running`` summary names, if it is alive on this host."""
+    sessions = summary.get("sessions") or [{}]
+    pid, host = sessions[-1].get("pid"), sessions[-1].get("host")
+    if summary.get("status") != "running" or not pid or host != socket.gethostname():
+        return None
+    if os.name != "posix":  # on Windows os.kill would end the process instead of asking
+        return None
+    try:
+        os.kill(pid, 0)  # signal 0: only asks whether the process exists
+    except ProcessLookupError:
+        return None
+    except PermissionError:  # it exists, under another user
+        pass
+    return int(pid)
 
 
 def _recorded_experiment(
@@ -232,7 +257,12 @@ def _train(
     own = builtin_plugins(options.plots)
     for name, plugin in own.items():
         pm.register(plugin, name=name)
-    session = {"started": run.console.stamp(), "from_epoch": run.epoch}
+    session = {
+        "started": run.console.stamp(),
+        "from_epoch": run.epoch,
+        "host": socket.gethostname(),
+        "pid": os.getpid(),
+    }
     summary["sessions"].append(session)
     started = time.perf_counter()
     error: BaseException | None = None
