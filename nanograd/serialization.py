@@ -13,12 +13,12 @@ from __future__ import annotations
 
 import json
 import os
-import tempfile
 import zipfile
 from typing import Any
 
 import numpy as np
 
+from nanograd._atomic import atomic_open
 from nanograd.tensor import Tensor
 
 FORMAT = "nanograd-checkpoint"
@@ -40,19 +40,9 @@ def save(obj: Any, path: str | os.PathLike[str]) -> None:
     arrays: dict[str, np.ndarray] = {}
     tree = _encode(obj, "", arrays)
     meta = json.dumps({"format": FORMAT, "version": VERSION, "tree": tree})
-    folder = os.path.dirname(os.path.abspath(target))
     payload: dict[str, Any] = {META_KEY: np.array(meta), **arrays}
-    fd, tmp = tempfile.mkstemp(prefix=".", suffix=".tmp", dir=folder)
-    try:
-        with os.fdopen(fd, "wb") as f:
-            np.savez(f, **payload)
-            f.flush()
-            os.fsync(f.fileno())
-        os.replace(tmp, target)
-    except BaseException:
-        if os.path.exists(tmp):
-            os.unlink(tmp)
-        raise
+    with atomic_open(target) as handle:
+        np.savez(handle, **payload)
 
 
 def load(path: str | os.PathLike[str]) -> Any:

@@ -169,3 +169,12 @@ def test_metadata_nested_too_deeply_is_reported(tmp_path: Path) -> None:
 def test_missing_file_is_file_not_found(tmp_path: Path) -> None:
     with pytest.raises(FileNotFoundError):
         ng.load(tmp_path / "absent.npz")
+
+
+def test_a_checkpoint_gets_the_permissions_open_would_give(tmp_path: Path) -> None:
+    """Not mkstemp's owner-only 0o600, which would hide it from others sharing the folder."""
+    plain = tmp_path / "plain.bin"
+    plain.write_bytes(b"")
+    ng.save({"w": np.zeros(2)}, tmp_path / "model.npz")
+    assert (tmp_path / "model.npz").stat().st_mode & 0o777 == plain.stat().st_mode & 0o777
+    assert [p.name for p in tmp_path.iterdir() if p.name.endswith(".tmp")] == []

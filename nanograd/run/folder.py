@@ -7,40 +7,16 @@ status: ``running`` while it trains, then ``completed``, ``failed`` or ``interru
 
 from __future__ import annotations
 
-import functools
 import json
 import math
-import os
 import secrets
-import tempfile
 import time
 from pathlib import Path
 from typing import Any
 
+from nanograd._atomic import atomic_write_bytes
+
 STATUSES = ("running", "completed", "failed", "interrupted")
-
-
-@functools.cache
-def _file_mode() -> int:
-    """What ``open()`` would give a new file (0o644 for the usual umask); mkstemp gives 0o600,
-    which would hide a run from the other people who share the machine or the folder."""
-    umask = os.umask(0)
-    os.umask(umask)
-    return 0o666 & ~umask
-
-
-def atomic_write_bytes(path: Path, data: bytes) -> None:
-    """Write ``data`` to ``path`` through a temporary file and ``os.replace``: all or nothing."""
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    try:
-        with os.fdopen(fd, "wb") as handle:
-            if hasattr(os, "fchmod"):  # POSIX; Windows has no such modes
-                os.fchmod(handle.fileno(), _file_mode())
-            handle.write(data)
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
 
 
 class RunFolder:

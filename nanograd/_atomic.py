@@ -1,0 +1,48 @@
+"""Writing a file all or nothing: a temporary file beside it, then ``os.replace``.
+
+A reader, or a process stopped half-way, sees the old file or the new one, never half of one.
+Checkpoints and every file of a run folder are written this way.
+"""
+
+from __future__ import annotations
+
+import functools
+import os
+import tempfile
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import BinaryIO
+
+
+@functools.cache
+def _file_mode() -> int:
+    """What ``open()`` would give a new file (0o644 for the usual umask); mkstemp gives 0o600,
+    which would hide the file from the other people who share the machine or the folder."""
+    umask = os.umask(0)
+    os.umask(umask)
+    return 0o666 & ~umask
+
+
+@contextmanager
+def atomic_open(path: str | os.PathLike[str]) -> Iterator[BinaryIO]:
+    """A binary file handle whose contents replace ``path`` only if the block succeeds."""
+    target = Path(path)
+    fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
+    try:
+        with os.fdopen(fd, "wb") as handle:
+            if hasattr(os, "fchmod"):  # POSIX; Windows has no such modes
+                os.fchmod(handle.fileno(), _file_mode())
+            yield handle
+            handle.flush()
+            os.fsync(handle.fileno())
+        os.replace(tmp, target)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+
+
+def atomic_write_bytes(path: str | os.PathLike[str], data: bytes) -> None:
+    """Write ``data`` to ``path`` all or nothing."""
+    with atomic_open(path) as handle:
+        handle.write(data)
