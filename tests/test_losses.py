@@ -465,3 +465,12 @@ def test_a_plugin_loss_is_reachable_by_name() -> None:
     loss = ng.losses.squared_hinge(ng.tensor([0.5, -2.0]), np.array([1.0, -1.0]))
     assert loss.item() == pytest.approx(0.125)
     assert "squared_hinge" in ng.losses.available()
+
+
+def test_cross_entropy_refuses_probability_targets_outside_0_1() -> None:
+    scores = ng.tensor(np.zeros((4, 1)), requires_grad=True)
+    signs = np.array([[1.0], [-1.0], [1.0], [-1.0]])
+    with pytest.raises(
+        ValueError, match=r"cross_entropy: class probabilities must lie in \[0, 1\]"
+    ):
+        ng.losses.cross_entropy(scores, signs)

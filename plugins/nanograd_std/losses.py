@@ -332,6 +332,12 @@ def cross_entropy(
             f"input's shape {x.shape}; got {data.dtype} of shape {data.shape}"
             + (" (float labels? convert with target.astype(int))" if data.shape != x.shape else "")
         )
+    if data.size and (np.min(data) < 0 or np.max(data) > 1):
+        raise ValueError(
+            f"{name}: class probabilities must lie in [0, 1]; the target of shape {data.shape} "
+            f"ranges over [{np.min(data):.4g}, {np.max(data):.4g}] (for -1/+1 labels of a "
+            "single score use hinge or bce_with_logits; for class indices pass integers)"
+        )
     t = _float_target(name, x, target)
     if label_smoothing:
         t = t * (1 - label_smoothing) + label_smoothing / x.shape[axis]
