@@ -78,7 +78,10 @@ def _profile(**env: str) -> dict[str, object]:
     )
     variables = subprocess_env(**env)
     if not env:
+        # A developer's shell: no profile chosen, and not a CI machine (Hypothesis itself
+        # derandomizes and drops the database when the CI variable is set).
         variables.pop("HYPOTHESIS_PROFILE", None)
+        variables.pop("CI", None)
     result = subprocess.run(
         [sys.executable, "-c", code], env=variables, capture_output=True, text=True, timeout=120
     )
