@@ -11,6 +11,7 @@ import numpy as np
 import nanograd as ng
 from nanograd import domain
 
+
 def _double_wide(x: np.ndarray) -> np.ndarray:
     return np.multiply(x, 2, dtype=np.float64)
 
