@@ -17,12 +17,13 @@ from typing import Any
 import numpy as np
 
 from nanograd._mode import no_grad
+from nanograd._suggest import did_you_mean
 from nanograd.nn.init import manual_seed
 from nanograd.run.components import make_loss, make_optimizer, make_schedule
 from nanograd.run.console import Console
 from nanograd.run.context import Run
 from nanograd.run.data import Dataset, prepare
-from nanograd.run.errors import ConfigError, ExperimentError, did_you_mean
+from nanograd.run.errors import ConfigError, ExperimentError
 from nanograd.run.experiment import Experiment, where_in
 from nanograd.tensor import Tensor
 

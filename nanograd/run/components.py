@@ -13,7 +13,8 @@ from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
 from nanograd import plugins
-from nanograd.run.errors import ConfigError, did_you_mean
+from nanograd._suggest import did_you_mean
+from nanograd.run.errors import ConfigError
 
 
 def _registered(kind: str, name: str, table: Mapping[str, Any], where: str) -> Any:

@@ -15,7 +15,8 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from nanograd.run.errors import ConfigError, did_you_mean
+from nanograd._suggest import did_you_mean
+from nanograd.run.errors import ConfigError
 
 NoneType = type(None)
 

@@ -7,9 +7,6 @@ exits with code 2 for these and shows the traceback only under ``--traceback``.
 
 from __future__ import annotations
 
-import difflib
-from collections.abc import Iterable
-
 
 class ExperimentError(Exception):
     """A problem with an experiment file or with how a run was asked for."""
@@ -17,11 +14,3 @@ class ExperimentError(Exception):
 
 class ConfigError(ExperimentError):
     """A config key or value that cannot be used: unknown key, wrong type, bad literal."""
-
-
-def did_you_mean(word: str, choices: Iterable[str]) -> str:
-    """``"; did you mean 'lr'?"`` for the closest choices, or ``""`` when none is close."""
-    close = difflib.get_close_matches(word, sorted(choices), n=3, cutoff=0.6)
-    if not close:
-        return ""
-    return "; did you mean " + " or ".join(repr(c) for c in close) + "?"
