@@ -1,8 +1,8 @@
 """Handwritten digits: scikit-learn's bundled 8x8 images (no download), an MLP, ≥ 97% test accuracy.
 
 The 1,797 images are split into test (20%), validation and training sets with the run's seed.
-Needs scikit-learn, an optional extra: ``pip install 'nanograd[digits]'``. Plots: a confusion
-matrix on the test set and the test digits the model gets wrong.
+Needs scikit-learn, an optional extra: ``pip install 'nanograd-numpy[digits]'``. Plots: a
+confusion matrix on the test set and the test digits the model gets wrong.
 """
 
 import numpy as np
@@ -28,7 +28,7 @@ config = {
     "val_fraction": 0.1,
 }
 
-INSTALL = "pip install 'nanograd[digits]' (or pip install scikit-learn)"
+INSTALL = "pip install 'nanograd-numpy[digits]' (or pip install scikit-learn)"
 
 
 def load_digits():

@@ -11,6 +11,7 @@ from importlib import metadata
 from typing import Any
 
 from nanograd import domain, ops, plugins
+from nanograd._distribution import DISTRIBUTION
 from nanograd._mode import enable_grad, is_grad_enabled, no_grad, set_grad_enabled
 from nanograd.autograd import grad
 from nanograd.creation import arange, full, ones, ones_like, rand, randn, zeros, zeros_like
@@ -20,7 +21,7 @@ from nanograd.registry import PluginError
 from nanograd.tensor import Tensor, as_tensor, tensor
 
 try:
-    __version__ = metadata.version("nanograd")
+    __version__ = metadata.version(DISTRIBUTION)
 except metadata.PackageNotFoundError:  # a source tree that is not installed
     __version__ = "0+unknown"
 

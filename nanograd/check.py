@@ -106,7 +106,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         from nanograd.testing import resolve, run_check
     except ImportError as exc:
         return _usage_error(
-            f"{exc}. The property suite needs Hypothesis: pip install 'nanograd[test]'"
+            f"{exc}. The property suite needs Hypothesis: pip install 'nanograd-numpy[test]'"
         )
     try:
         registry = plugins.load(args.modules)

@@ -84,5 +84,5 @@ def test_digits_without_scikit_learn_says_how_to_install_it(tmp_path, monkeypatc
     assert run(EXPERIMENTS / "digits.py", "--out", tmp_path / "runs") == 2
     err = capsys.readouterr().err
     assert "needs 'sklearn', which is not installed" in err
-    assert "pip install 'nanograd[digits]'" in err
+    assert "pip install 'nanograd-numpy[digits]'" in err
     assert not (tmp_path / "runs").exists()

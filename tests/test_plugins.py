@@ -48,8 +48,8 @@ def run_cli(*args: str, **env: str) -> subprocess.CompletedProcess[str]:
 def test_the_standard_plugin_loads_from_its_entry_point() -> None:
     (std,) = [info for info in plugins.plugins() if info.name == "nanograd_std"]
     assert std.source == plugins.FROM_ENTRY_POINT
-    assert std.distribution == "nanograd"
-    assert std.version == metadata.version("nanograd")
+    assert std.distribution == "nanograd-numpy"
+    assert std.version == metadata.version("nanograd-numpy")
     assert {"add", "mul", "exp", "sum", "matmul"} <= set(std.ops)
     assert std.ops == [name for name, op in plugins.registry().ops.items() if op.plugin == std.name]
 
@@ -194,8 +194,8 @@ def test_cli_lists_the_standard_plugin_and_its_ops() -> None:
     assert result.returncode == 0, result.stderr
     lines = result.stdout.splitlines()
     assert lines[0].split() == ["plugin", "distribution", "version", "source"]
-    assert lines[2].split() == ["nanograd_std", "nanograd", metadata.version("nanograd"), "entry",
-                                "point"]  # fmt: skip
+    version = metadata.version("nanograd-numpy")
+    assert lines[2].split() == ["nanograd_std", "nanograd-numpy", version, "entry", "point"]
     ops_block = " ".join(lines[3 : lines.index(next(x for x in lines if "losses" in x))])
     for name in ("add", "matmul", "reshape", "astype"):
         assert f" {name}," in ops_block or ops_block.endswith(f" {name}")

@@ -73,7 +73,7 @@ def test_summary_records_status_results_and_provenance(finished):
     assert s["versions"]["numpy"] == np.__version__
     assert s["versions"]["nanograd"] == ng.__version__
     std = next(p for p in s["plugins"] if p["name"] == "nanograd_std")
-    assert std["distribution"] == "nanograd" and std["version"] == ng.__version__
+    assert std["distribution"] == "nanograd-numpy" and std["version"] == ng.__version__
     assert s["git"] is None  # the experiment lives in a temporary folder, outside any repository
 
 

@@ -23,6 +23,7 @@ from typing import Any
 import pluggy
 
 from nanograd import hookspecs
+from nanograd._distribution import DISTRIBUTION
 from nanograd.registry import PluginError, Registry
 from nanograd.tensor import bind_ops, unbind_ops
 
@@ -166,7 +167,7 @@ def _add_entry_points(state: _State) -> None:
     pm = state.manager
     assert pm is not None
     found = list(metadata.entry_points(group=ENTRY_POINT_GROUP))
-    found.sort(key=lambda ep: (_dist_name(ep) != "nanograd", ep.name))
+    found.sort(key=lambda ep: (_dist_name(ep) != DISTRIBUTION, ep.name))
     allowed = os.environ.get(LOAD_ENV)
     allow = None if allowed is None else set(_split(allowed))
     if allow is not None:

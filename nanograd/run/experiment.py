@@ -141,7 +141,7 @@ def _import(file: Path, helpers: Path | None = None) -> ModuleType:
 def require(module: str, install: str, needed_by: str = "this experiment") -> ModuleType:
     """Import an optional dependency, or fail with an error that says how to install it.
 
-    ``load_digits = require("sklearn.datasets", "pip install 'nanograd[digits]'").load_digits``
+    ``datasets = require("sklearn.datasets", "pip install 'nanograd-numpy[digits]'")``
     """
     try:
         return importlib.import_module(module)

@@ -18,7 +18,7 @@ float64 central differences (full Jacobian, random upstream gradient), gradient 
 float32 staying float32, no writes into inputs or the upstream gradient, no aliased gradients,
 and second order for twice-differentiable ops. The strategies that draw the examples are here
 too, for tests of your own. Importing this package needs Hypothesis (``pip install
-nanograd[test]``); plugins themselves never import it at load time.
+'nanograd-numpy[test]'``); plugins themselves never import it at load time.
 """
 
 from nanograd.domain import Case
