@@ -18,7 +18,7 @@ import sys
 from collections.abc import Sequence
 from typing import Any, Literal, TextIO
 
-from nanograd._suggest import did_you_mean
+from nanograd.lookup import UnknownName, find
 from nanograd.registry import PluginError
 
 Kind = Literal["op", "loss"]
@@ -71,15 +71,16 @@ def _select(names: Sequence[str], registry: Any) -> list[tuple[Kind, str]] | str
     everything += [("loss", n) for n in sorted(registry.losses)]
     if not names:
         return everything
+    by_name: dict[str, list[tuple[Kind, str]]] = {}
+    for kind, name in everything:
+        by_name.setdefault(name, []).append((kind, name))
+    listed = " `python -m nanograd.plugins` lists what each loaded plugin registered."
     chosen = []
     for name in names:
-        found = [(kind, n) for kind, n in everything if n == name]
-        if not found:
-            hint = did_you_mean(name, [n for _, n in everything]) or "."
-            return (
-                f"no op or loss named {name!r} is registered{hint} "
-                "`python -m nanograd.plugins` lists what each loaded plugin registered."
-            )
+        try:
+            found = find(by_name, name, "op or loss", suffix=listed)
+        except UnknownName as exc:
+            return str(exc)
         chosen += [pair for pair in found if pair not in chosen]
     return chosen
 

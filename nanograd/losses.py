@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from nanograd._suggest import did_you_mean
+from nanograd.lookup import UnknownName, find
 
 
 def _table() -> dict[str, Any]:
@@ -25,14 +25,18 @@ def available() -> list[str]:
 def get(name: str) -> Any:
     """The loss function registered as ``name``; an error with suggestions if none is."""
     table = _table()
-    loss = table.get(name)
-    if loss is None:
-        hint = did_you_mean(name, table)
-        raise ValueError(
-            f"no loss named {name!r} is registered{hint} Registered: "
-            f"{', '.join(sorted(table)) or 'none'} (`python -m nanograd.plugins` lists plugins)"
-        )
-    return loss.function
+    try:
+        return find(table, name, "loss", suffix=registered_names(table)).function
+    except UnknownName as exc:
+        raise ValueError(str(exc)) from None
+
+
+def registered_names(table: dict[str, Any]) -> str:
+    """The end of an unknown-name message: what is registered, and where to look for more."""
+    return (
+        f" Registered: {', '.join(sorted(table)) or 'none'} "
+        "(`python -m nanograd.plugins` lists plugins)"
+    )
 
 
 def __getattr__(name: str) -> Any:

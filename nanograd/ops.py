@@ -10,7 +10,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from nanograd._suggest import did_you_mean
+from nanograd.lookup import UnknownName, find
+
+_LISTED = " (`python -m nanograd.plugins` lists what is loaded)"
 
 
 def __getattr__(name: str) -> Any:
@@ -18,14 +20,10 @@ def __getattr__(name: str) -> Any:
         raise AttributeError(name)
     from nanograd import plugins
 
-    ops = plugins.registry().ops
-    op = ops.get(name)
-    if op is None:
-        hint = did_you_mean(name, ops)
-        raise AttributeError(
-            f"no op named {name!r} is registered{hint} "
-            "(`python -m nanograd.plugins` lists what is loaded)"
-        )
+    try:
+        op = find(plugins.registry().ops, name, "op", suffix=_LISTED)
+    except UnknownName as exc:
+        raise AttributeError(str(exc)) from None
     return op.function
 
 

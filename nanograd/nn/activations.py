@@ -10,7 +10,7 @@ from collections.abc import Callable
 from typing import Any
 
 import nanograd as ng
-from nanograd._suggest import did_you_mean
+from nanograd.lookup import UnknownName, find
 from nanograd.nn.module import Module
 
 
@@ -146,19 +146,25 @@ def resolve(activation: str | Module | Callable[[], Module] | None) -> Module:
     if isinstance(activation, Module):
         return activation
     if isinstance(activation, str):
-        factory = ACTIVATIONS.get(activation.lower())
-        if factory is not None:
-            return factory()
-        from nanograd import plugins
+        if activation.lower() not in ACTIVATIONS:
+            from nanograd import plugins
 
-        op = plugins.registry().ops.get(activation)
-        if op is not None and op.arity == 1 and not op.variadic:
-            return OpActivation(activation)
-        hint = did_you_mean(activation.lower(), ACTIVATIONS)
-        raise ValueError(
-            f"unknown activation {activation!r}{hint} Valid: {', '.join(ACTIVATIONS)}, or the "
-            "name of a registered one-input op"
-        )
+            op = plugins.registry().ops.get(activation)
+            if op is not None and op.arity == 1 and not op.variadic:
+                return OpActivation(activation)
+        valid = f" Valid: {', '.join(ACTIVATIONS)}, or the name of a registered one-input op"
+        try:
+            factory = find(
+                ACTIVATIONS,
+                activation,
+                "activation",
+                registered=False,
+                fold_case=True,
+                suffix=valid,
+            )
+        except UnknownName as exc:
+            raise ValueError(str(exc)) from None
+        return factory()
     if callable(activation):
         module = activation()
         if not isinstance(module, Module):

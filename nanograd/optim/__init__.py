@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from nanograd._suggest import did_you_mean
+from nanograd.lookup import UnknownName, find
 from nanograd.optim import checks, lr_scheduler
 from nanograd.optim.optimizer import Optimizer, ParamsT
 
@@ -28,18 +28,13 @@ def available() -> list[str]:
 
 def get(name: str) -> type[Optimizer]:
     """The optimizer class registered as ``name`` (an error with suggestions if none is)."""
+    from nanograd.losses import registered_names
+
     table = _registered()
-    found = table.get(name)
-    if found is None:
-        lowered = {key.lower(): key for key in table}
-        key = lowered.get(str(name).lower())
-        found = table.get(key) if key is not None else None
-    if found is None:
-        hint = did_you_mean(str(name).lower(), table)
-        raise ValueError(
-            f"no optimizer named {name!r} is registered{hint} Registered: "
-            f"{', '.join(sorted(table)) or 'none'} (`python -m nanograd.plugins` lists plugins)"
-        )
+    try:
+        found = find(table, name, "optimizer", fold_case=True, suffix=registered_names(table))
+    except UnknownName as exc:
+        raise ValueError(str(exc)) from None
     cls: type[Optimizer] = found.cls
     return cls
 
@@ -60,11 +55,10 @@ def __getattr__(name: str) -> Any:
     if name.startswith("_") or not name[:1].isupper():
         raise AttributeError(f"module 'nanograd.optim' has no attribute {name!r}")
     classes = {getattr(d.cls, "__name__", ""): d.cls for d in _registered().values()}
-    cls = classes.get(name)
-    if cls is None:
-        hint = did_you_mean(name, classes)
-        raise AttributeError(f"no registered optimizer class is named {name!r}{hint}")
-    return cls
+    try:
+        return find(classes, name, "registered optimizer class", registered=False)
+    except UnknownName as exc:
+        raise AttributeError(str(exc)) from None
 
 
 def __dir__() -> list[str]:

@@ -1,7 +1,9 @@
-"""Hyper-parameter checks shared by optimizers, first-party and third-party alike.
+"""Hyper-parameter checks shared by optimizers and schedules, first-party and third-party alike.
 
-Each raises ``ValueError`` naming the optimizer, the argument, the value given and what would be
-valid, so ``lr=-0.1`` fails at construction instead of as a diverging run.
+Each raises ``ValueError`` naming the owner (the optimizer or schedule), the argument, the value
+given and what would be valid, so ``lr=-0.1`` fails at construction instead of as a diverging
+run. These are nanograd's one set of number checks: a rate, a decay or a count means the same
+thing wherever it is given (never NaN, never infinite unless said so, never a bool).
 """
 
 from __future__ import annotations
@@ -11,7 +13,7 @@ import math
 from collections.abc import Callable, Mapping
 from typing import Any
 
-from nanograd._suggest import did_you_mean
+from nanograd.lookup import did_you_mean
 
 
 def number(owner: str, name: str, value: Any) -> float:
@@ -25,11 +27,20 @@ def number(owner: str, name: str, value: Any) -> float:
 
 
 def nonnegative(owner: str, name: str, value: Any) -> float:
-    """A number >= 0 (learning rates, weight decay, eps, momentum)."""
+    """A finite number >= 0 (learning rates, weight decay, eps, momentum, decay factors)."""
     result = number(owner, name, value)
-    if result < 0 or math.isinf(result):
+    if result < 0:
+        raise ValueError(f"{owner}: {name} must be a number >= 0, got {value!r}")
+    if math.isinf(result):
         raise ValueError(f"{owner}: {name} must be a finite number >= 0, got {value!r}")
     return result
+
+
+def integer(owner: str, name: str, value: Any, low: int = 1) -> int:
+    """A whole number >= ``low`` (step counts, patience); bools and floats refused."""
+    if isinstance(value, bool) or not isinstance(value, int) or value < low:
+        raise ValueError(f"{owner}: {name} must be an integer >= {low}, got {value!r}")
+    return value
 
 
 def in_range(

@@ -12,7 +12,7 @@ import copy
 import math
 from typing import Any
 
-from nanograd._suggest import did_you_mean
+from nanograd.lookup import UnknownName, find
 from nanograd.optim import checks
 from nanograd.optim.optimizer import Optimizer
 
@@ -91,26 +91,14 @@ class LRScheduler:
             group["lr"] = lr
 
 
-def _integer(owner: str, name: str, value: Any, low: int = 1) -> int:
-    if isinstance(value, bool) or not isinstance(value, int) or value < low:
-        raise ValueError(f"{owner}: {name} must be an integer >= {low}, got {value!r}")
-    return value
-
-
-def _nonnegative(owner: str, name: str, value: Any) -> float:
-    if isinstance(value, bool) or not isinstance(value, (int, float)) or not value >= 0:
-        raise ValueError(f"{owner}: {name} must be a number >= 0, got {value!r}")
-    return float(value)
-
-
 class StepLR(LRScheduler):
     """Multiply the rate by ``gamma`` every ``step_size`` steps."""
 
     def __init__(
         self, optimizer: Optimizer, step_size: int, gamma: float = 0.1, last_epoch: int = -1
     ) -> None:
-        self.step_size = _integer("StepLR", "step_size", step_size)
-        self.gamma = _nonnegative("StepLR", "gamma", gamma)
+        self.step_size = checks.integer("StepLR", "step_size", step_size)
+        self.gamma = checks.nonnegative("StepLR", "gamma", gamma)
         super().__init__(optimizer, last_epoch)
 
     def lr_at(self, base_lr: float, step: int) -> float:
@@ -121,7 +109,7 @@ class ExponentialLR(LRScheduler):
     """Multiply the rate by ``gamma`` every step."""
 
     def __init__(self, optimizer: Optimizer, gamma: float, last_epoch: int = -1) -> None:
-        self.gamma = _nonnegative("ExponentialLR", "gamma", gamma)
+        self.gamma = checks.nonnegative("ExponentialLR", "gamma", gamma)
         super().__init__(optimizer, last_epoch)
 
     def lr_at(self, base_lr: float, step: int) -> float:
@@ -138,8 +126,8 @@ class CosineAnnealingLR(LRScheduler):
     def __init__(
         self, optimizer: Optimizer, T_max: int, eta_min: float = 0.0, last_epoch: int = -1
     ) -> None:
-        self.T_max = _integer("CosineAnnealingLR", "T_max", T_max)
-        self.eta_min = _nonnegative("CosineAnnealingLR", "eta_min", eta_min)
+        self.T_max = checks.integer("CosineAnnealingLR", "T_max", T_max)
+        self.eta_min = checks.nonnegative("CosineAnnealingLR", "eta_min", eta_min)
         super().__init__(optimizer, last_epoch)
 
     def lr_at(self, base_lr: float, step: int) -> float:
@@ -161,9 +149,9 @@ class LinearLR(LRScheduler):
         total_iters: int = 5,
         last_epoch: int = -1,
     ) -> None:
-        self.start_factor = _nonnegative("LinearLR", "start_factor", start_factor)
-        self.end_factor = _nonnegative("LinearLR", "end_factor", end_factor)
-        self.total_iters = _integer("LinearLR", "total_iters", total_iters)
+        self.start_factor = checks.nonnegative("LinearLR", "start_factor", start_factor)
+        self.end_factor = checks.nonnegative("LinearLR", "end_factor", end_factor)
+        self.total_iters = checks.integer("LinearLR", "total_iters", total_iters)
         super().__init__(optimizer, last_epoch)
 
     def lr_at(self, base_lr: float, step: int) -> float:
@@ -203,10 +191,9 @@ class ReduceLROnPlateau(LRScheduler):
             raise ValueError(
                 f"{owner}: threshold_mode must be 'rel' or 'abs', got {threshold_mode!r}"
             )
-        if not 0.0 <= _nonnegative(owner, "factor", factor) < 1.0:
-            raise ValueError(f"{owner}: factor must be in [0, 1), got {factor!r}")
-        _integer(owner, "patience", patience, low=0)
-        _integer(owner, "cooldown", cooldown, low=0)
+        checks.in_range(owner, "factor", factor, 0, 1)
+        checks.integer(owner, "patience", patience, low=0)
+        checks.integer(owner, "cooldown", cooldown, low=0)
         groups = optimizer.param_groups
         mins = list(min_lr) if isinstance(min_lr, (list, tuple)) else [min_lr] * len(groups)
         if len(mins) != len(groups):
@@ -216,11 +203,11 @@ class ReduceLROnPlateau(LRScheduler):
         self.mode = mode
         self.factor = float(factor)
         self.patience = patience
-        self.threshold = _nonnegative(owner, "threshold", threshold)
+        self.threshold = checks.nonnegative(owner, "threshold", threshold)
         self.threshold_mode = threshold_mode
         self.cooldown = cooldown
-        self.min_lrs = [_nonnegative(owner, "min_lr", m) for m in mins]
-        self.eps = _nonnegative(owner, "eps", eps)
+        self.min_lrs = [checks.nonnegative(owner, "min_lr", m) for m in mins]
+        self.eps = checks.nonnegative(owner, "eps", eps)
         self.best = math.inf if mode == "min" else -math.inf
         self.num_bad_epochs = 0
         self.cooldown_counter = 0
@@ -277,17 +264,22 @@ SCHEDULES: dict[str, type[LRScheduler]] = {
 """Short names accepted by :func:`create`."""
 
 
+def schedule_class(name: str) -> type[LRScheduler]:
+    """The schedule class of a short name; :class:`~nanograd.lookup.UnknownName` if none."""
+    return find(
+        SCHEDULES, name, "schedule", registered=False, suffix=f" Valid: {', '.join(SCHEDULES)}"
+    )
+
+
 def create(name: str, optimizer: Optimizer, **kwargs: Any) -> LRScheduler:
     """Build a schedule by short name: ``create("cosine", opt, T_max=100)``.
 
     Names: step (StepLR), exponential (ExponentialLR), cosine (CosineAnnealingLR), warmup and
     linear (LinearLR), plateau (ReduceLROnPlateau, whose ``step`` takes the metric).
     """
-    cls = SCHEDULES.get(name)
-    if cls is None:
-        hint = did_you_mean(name, SCHEDULES)
-        raise ValueError(
-            f"unknown learning-rate schedule {name!r}{hint} Valid: {', '.join(SCHEDULES)}"
-        )
+    try:
+        cls = schedule_class(name)
+    except UnknownName as exc:
+        raise ValueError(str(exc)) from None
     checks.keywords(f"schedule {name!r} ({cls.__name__})", cls, kwargs)
     return cls(optimizer, **kwargs)

@@ -17,7 +17,7 @@ from typing import Any
 import numpy as np
 
 from nanograd._mode import no_grad
-from nanograd._suggest import did_you_mean
+from nanograd.lookup import UnknownName, find
 from nanograd.nn.init import manual_seed
 from nanograd.run.components import make_loss, make_optimizer, make_schedule
 from nanograd.run.console import Console
@@ -143,11 +143,12 @@ def _monitor(
     monitor = config["monitor"]
     if monitor == "val_loss" and data.val is None:
         monitor = "train_loss"  # the default, when there is nothing to validate on
-    if monitor not in available:
+    try:
+        find(dict.fromkeys(available, monitor), monitor, "metric", registered=False)
+    except UnknownName as exc:
         raise ConfigError(
-            f"{where}: monitor={monitor!r} is not a metric of this run"
-            f"{did_you_mean(monitor, available)} (available: {', '.join(available)})"
-        )
+            f"{where}: monitor={monitor!r}: {exc} of this run (available: {', '.join(available)})"
+        ) from None
     mode = config["mode"]
     if mode == "auto":
         mode = "min" if monitor.endswith("loss") else "max"

@@ -13,19 +13,17 @@ from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
 from nanograd import plugins
-from nanograd._suggest import did_you_mean
+from nanograd.lookup import UnknownName, find
 from nanograd.run.errors import ConfigError
 
 
 def _registered(kind: str, name: str, table: Mapping[str, Any], where: str) -> Any:
-    item = table.get(name)
-    if item is None:
-        known = ", ".join(sorted(table)) or "none"
-        raise ConfigError(
-            f"{where}: no {kind} named {name!r} is registered{did_you_mean(name, table)} "
-            f"(registered: {known}; `python -m nanograd.plugins` shows which plugin gives each)"
-        )
-    return item
+    known = ", ".join(sorted(table)) or "none"
+    suffix = f" (registered: {known}; `python -m nanograd.plugins` shows which plugin gives each)"
+    try:
+        return find(table, name, kind, suffix=suffix)
+    except UnknownName as exc:
+        raise ConfigError(f"{where}: {exc}") from None
 
 
 def make_loss(config: Mapping[str, Any], where: str) -> Callable[[Any, Any], Any]:
@@ -54,12 +52,10 @@ def make_schedule(optimizer: Any, config: Mapping[str, Any], where: str) -> Any:
     if name is None:
         return None
     lr_scheduler = importlib.import_module("nanograd.optim.lr_scheduler")
-    known = lr_scheduler.SCHEDULES
-    if name not in known:
-        raise ConfigError(
-            f"{where}: unknown schedule {name!r}{did_you_mean(name, known)} "
-            f"(choose from {', '.join(known)} or None)"
-        )
+    try:
+        lr_scheduler.schedule_class(name)
+    except UnknownName as exc:
+        raise ConfigError(f"{where}: {exc} (or None for no schedule)") from None
     options = {**schedule_defaults(name, config), **config["schedule_options"]}
     try:
         return lr_scheduler.create(name, optimizer, **options)

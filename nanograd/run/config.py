@@ -15,7 +15,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from nanograd._suggest import did_you_mean
+from nanograd.lookup import UnknownName, find
 from nanograd.run.errors import ConfigError
 
 NoneType = type(None)
@@ -191,11 +191,10 @@ def apply_overrides(
     for key, value in overrides.items():
         _check_plain(key, value, where)
         head, _, sub = key.partition(".")
-        if head not in resolved:
-            raise ConfigError(
-                f"{where}: unknown config key {head!r}{did_you_mean(head, resolved)} "
-                "(--print-config lists every key)"
-            )
+        try:
+            find(resolved, head, "config key", registered=False)
+        except UnknownName as exc:
+            raise ConfigError(f"{where}: {exc} (--print-config lists every key)") from None
         if sub:
             target = resolved[head]
             if not isinstance(target, dict):

@@ -19,7 +19,6 @@ import numpy as np
 from hypothesis import strategies as st
 
 from nanograd import plugins
-from nanograd._suggest import did_you_mean
 from nanograd.autograd import backward
 from nanograd.domain import Case, Domain, broadcast, elementwise
 from nanograd.gradcheck import (
@@ -33,6 +32,7 @@ from nanograd.gradcheck import (
     gradcheck,
     gradgradcheck,
 )
+from nanograd.lookup import find
 from nanograd.registry import LossDef, OpDef, Registry, _required_positional
 from nanograd.tensor import Tensor
 from nanograd.testing.strategies import accepted_params, domain_cases
@@ -117,7 +117,8 @@ def resolve(
 ) -> Target:
     """The op or loss called ``target`` in the registry (after loading ``modules``).
 
-    Raises LookupError with a did-you-mean when no op or loss has that name.
+    Raises :class:`~nanograd.lookup.UnknownName` (a LookupError) with a did-you-mean when no
+    op or loss has that name.
     """
     if isinstance(target, Target):
         return target
@@ -134,17 +135,14 @@ def resolve(
     found = [(k, table[target]) for k, table in tables if target in table]
     if len(found) > 1:
         raise LookupError(f"{target!r} is both an op and a loss; say which with kind=")
-    if found:
-        return Target(found[0][0], found[0][1])
-    known = [name for _, table in tables for name in table]
-    what = " or ".join(k for k, _ in tables)
-    hint = did_you_mean(target, known)
-    raise LookupError(
-        f"no {what} named {target!r} is registered{hint} Loaded plugins: "
-        f"{', '.join(p.name for p in plugins.plugins()) or 'none'} "
+    merged = {name: (k, definition) for k, table in tables for name, definition in table.items()}
+    suffix = (
+        f" Loaded plugins: {', '.join(p.name for p in plugins.plugins()) or 'none'} "
         "(`python -m nanograd.plugins` lists what each registered; a module that is not "
         "installed loads with modules=[...], -p or NANOGRAD_PLUGINS)"
     )
+    found_kind, definition = find(merged, target, " or ".join(k for k, _ in tables), suffix=suffix)
+    return Target(found_kind, definition)
 
 
 # -- drawing examples ------------------------------------------------------------------------------
