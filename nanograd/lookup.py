@@ -52,9 +52,8 @@ def find(
     (``registered=True``) and ``unknown schedule 'cosin'; did you mean 'cosine'?`` otherwise,
     followed by ``suffix``. ``fold_case`` also accepts the name in another case (``ADAM``).
     """
-    found = table.get(name)
-    if found is not None:
-        return found
+    if name in table:
+        return table[name]
     word = name
     if fold_case and isinstance(name, str):
         lowered = {key.lower(): key for key in table}

@@ -20,6 +20,10 @@ def test_find_returns_the_entry_of_that_name() -> None:
     assert find({"mse": 1, "bce": 2}, "bce", "loss") == 2
 
 
+def test_an_entry_whose_value_is_none_is_found() -> None:
+    assert find({"hidden": None}, "hidden", "config key") is None
+
+
 def test_an_unknown_name_is_a_lookup_error_with_the_closest_names() -> None:
     with pytest.raises(
         UnknownName, match=r"^no loss named 'msee' is registered; did you mean 'mse'\?$"
@@ -76,7 +80,7 @@ def test_the_runner_and_the_factory_word_an_unknown_schedule_alike() -> None:
     sgd = ng.optim.SGD([ng.tensor([1.0], requires_grad=True)], lr=0.1)
     config = {**runner_defaults(), "schedule": "cosin"}
     with pytest.raises(ConfigError) as from_runner:
-        make_schedule(sgd, config, "exp.py")
+        make_schedule(sgd, config, "min", "exp.py")
     with pytest.raises(ValueError) as from_factory:
         lr_scheduler.create("cosin", sgd)
     assert str(from_factory.value) in str(from_runner.value)

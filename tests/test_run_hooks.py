@@ -2,6 +2,13 @@
 
 from __future__ import annotations
 
+import os
+import subprocess
+import sys
+import typing
+from pathlib import Path
+
+import numpy as np
 import pytest
 from test_run_support import (
     read_metrics,
@@ -9,6 +16,7 @@ from test_run_support import (
     run_folder,
     summary,
     unload_plugins,
+    weights,
     write_experiment,
     write_module,
 )
@@ -141,3 +149,66 @@ def test_a_metric_that_is_not_a_number_is_an_error_naming_it(tmp_path, plugin, c
     assert "put note='fine' into the epoch's metrics; metrics are numbers" in s["message"]
     assert read_metrics(folder) == []  # the epoch that failed is not recorded as finished
     assert "Traceback" not in capsys.readouterr().err
+
+
+FAILS_AT_EPOCH_3 = """
+import nanograd as ng
+
+
+@ng.hookimpl
+def nanograd_epoch_end(run, epoch, metrics):
+    if epoch == 3:
+        raise RuntimeError("the logger failed at epoch 3")
+"""
+
+
+def test_a_hook_failing_at_epoch_3_leaves_a_folder_whose_files_agree_on_epochs_1_and_2(
+    tmp_path, plugin
+):
+    """The best epoch in summary.json is one metrics.csv holds and best.npz was saved at: the
+    whole progress (history, best epoch, patience) rewinds to the last finished epoch."""
+    name = plugin("fails_at_epoch_3", FAILS_AT_EPOCH_3)
+    linreg = Path(__file__).resolve().parents[1] / "experiments" / "linreg.py"
+    out = tmp_path / "runs"
+    assert run(linreg, "-p", name, "epochs=5", "--seed", "0", "--out", out, "--quiet") == 1
+    folder = run_folder(out, "linreg")
+    s = summary(folder)
+    assert s["status"] == "failed" and "at epoch 3" in s["message"]
+    assert s["epochs"]["completed"] == 2
+    rows = read_metrics(folder)
+    assert [int(row["epoch"]) for row in rows] == [1, 2]
+    best = s["best"]
+    assert best["epoch"] in (1, 2)
+    assert best["value"] == pytest.approx(float(rows[best["epoch"] - 1][best["metric"]]))
+    last = weights(folder / "model.npz")
+    if best["epoch"] == 2:  # the loss falls every epoch here, so the best is the last one kept
+        assert all(np.array_equal(weights(folder / "best.npz")[k], v) for k, v in last.items())
+
+
+def test_the_lifecycle_hooks_are_the_runners_own_specs_typed_with_run():
+    from nanograd import hookspecs as engine_specs
+    from nanograd.run import hookspecs as runner_specs
+    from nanograd.run.context import Run
+
+    lifecycle = [name for name in dir(runner_specs) if name.startswith("nanograd_")]
+    assert sorted(lifecycle) == sorted(
+        ["nanograd_run_start", "nanograd_epoch_start", "nanograd_epoch_end",
+         "nanograd_run_end", "nanograd_run_exception"]
+    )  # fmt: skip
+    assert not [name for name in dir(engine_specs) if name in lifecycle]
+    for name in lifecycle:
+        hints = typing.get_type_hints(getattr(runner_specs, name), localns={"Run": Run})
+        assert hints["run"] is Run, name
+
+
+def test_a_plugin_with_lifecycle_hooks_loads_without_importing_the_runner(tmp_path):
+    module = write_module(tmp_path, "only_epoch_end", FAILS_AT_EPOCH_3)
+    code = (
+        "import sys, nanograd as ng\n"
+        f"ng.plugins.load([{module!r}])\n"
+        "print(sorted(m for m in sys.modules if m.startswith('nanograd.run.')))\n"
+    )
+    env = {**os.environ, "PYTHONPATH": str(tmp_path)}
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env)
+    assert out.returncode == 0, out.stderr
+    assert out.stdout.strip() == "['nanograd.run.hookspecs']"

@@ -22,12 +22,15 @@ from typing import Any
 
 import pluggy
 
-from nanograd import hookspecs
 from nanograd._distribution import DISTRIBUTION
 from nanograd.registry import PluginError, Registry
 from nanograd.tensor import bind_ops, unbind_ops
 
 ENTRY_POINT_GROUP = "nanograd"
+# The hook specifications a plugin may implement: the engine's registration hooks and the
+# experiment runner's lifecycle hooks. Named rather than imported, so the engine does not import
+# the runner; both are added before any plugin is checked.
+HOOKSPEC_MODULES = ("nanograd.hookspecs", "nanograd.run.hookspecs")
 LOAD_ENV = "NANOGRAD_LOAD_PLUGINS"
 MODULES_ENV = "NANOGRAD_PLUGINS"
 
@@ -104,7 +107,8 @@ def load(modules: Sequence[str] = ()) -> Registry:
     if _state.manager is None:
         state = _State(pluggy.PluginManager("nanograd"))
         assert state.manager is not None
-        state.manager.add_hookspecs(hookspecs)
+        for spec_module in HOOKSPEC_MODULES:
+            state.manager.add_hookspecs(importlib.import_module(spec_module))
         _add_entry_points(state)
         _add_modules(state, _split(os.environ.get(MODULES_ENV, "")), FROM_ENV)
         _add_modules(state, modules, FROM_ARGUMENT)
@@ -255,7 +259,8 @@ def _check_hooks(pm: pluggy.PluginManager) -> None:
         name = pm.get_name(exc.plugin) or repr(exc.plugin)
         raise PluginError(
             f"plugin {name!r} implements a hook nanograd does not define: {exc}. Hook names "
-            "are listed in nanograd/hookspecs.py (nanograd_register_ops, ...)"
+            "are listed in nanograd/hookspecs.py (nanograd_register_ops, ...) and "
+            "nanograd/run/hookspecs.py (nanograd_epoch_end, ...)"
         ) from exc
 
 

@@ -25,6 +25,7 @@ from nanograd.run.context import Run
 from nanograd.run.data import Dataset, prepare
 from nanograd.run.errors import ConfigError, ExperimentError
 from nanograd.run.experiment import Experiment, where_in
+from nanograd.run.training import evaluate_metrics
 from nanograd.tensor import Tensor
 
 STREAMS = ("data", "model", "train", "nn")
@@ -51,10 +52,10 @@ def build(experiment: Experiment, config: dict[str, Any], seed: int, console: Co
     params = _parameters(model, where)
     loss = make_loss(config, where)
     optimizer = make_optimizer(params, config, where)
-    schedule = make_schedule(optimizer, config, where)
-    run = Run(experiment, config, seed, console, data, model, optimizer, schedule, loss, rngs)
+    run = Run(experiment, config, seed, console, data, model, optimizer, None, loss, rngs)
     names = _dry_run(run)
     run.monitor, run.mode = _monitor(config, data, names, where)
+    run.schedule = make_schedule(optimizer, config, run.mode, where)
     return run
 
 
@@ -109,35 +110,10 @@ def _dry_run(run: Run) -> list[str]:
     return names
 
 
-def evaluate_metrics(run: Run, output: np.ndarray, target: np.ndarray) -> dict[str, float]:
-    """The experiment's ``metrics(output, target)``, checked to be a dict of numbers."""
-    if not run.experiment.has("metrics"):
-        return {}
-    where = str(run.experiment.path)
-    result = run.experiment.call("metrics", output, target)
-    if not isinstance(result, Mapping):
-        raise ExperimentError(
-            f"{where}: metrics() must return a dict of name -> number, got {type(result).__name__}"
-        )
-    checked: dict[str, float] = {}
-    for name, value in result.items():
-        if not isinstance(name, str) or not name.isidentifier() or name == "loss":
-            raise ExperimentError(
-                f"{where}: metrics() returned the name {name!r}; names are identifiers other "
-                "than 'loss' (train_ and val_ are prefixed by the runner)"
-            )
-        try:
-            checked[name] = float(value)
-        except (TypeError, ValueError):
-            raise ExperimentError(
-                f"{where}: metrics() returned {name}={value!r}, which is not a number"
-            ) from None
-    return checked
-
-
 def _monitor(
     config: Mapping[str, Any], data: Dataset, metric_names: list[str], where: str
 ) -> tuple[str, str]:
+    """The metric that decides the best epoch and early stopping, and its direction."""
     splits = ["train"] + (["val"] if data.val is not None else [])
     available = [f"{s}_{m}" for s in splits for m in ["loss", *metric_names]]
     monitor = config["monitor"]
@@ -150,6 +126,6 @@ def _monitor(
             f"{where}: monitor={monitor!r}: {exc} of this run (available: {', '.join(available)})"
         ) from None
     mode = config["mode"]
-    if mode == "auto":
+    if mode == "auto":  # the one place "auto" is decided
         mode = "min" if monitor.endswith("loss") else "max"
     return monitor, mode

@@ -1,12 +1,12 @@
 """Snapshots of training at the end of an epoch, and the files they become.
 
 At the end of every epoch the loop takes a :class:`Snapshot` in memory: copies of the model's
-parameters, the optimizer's and schedule's state, the random generators' states, the epoch
-counter, the history and the early-stopping bookkeeping. Whatever stops the run (completion,
-Ctrl-C, a failure), the last snapshot is what is written, so the run folder always holds a
-consistent state from the last finished epoch. ``checkpoint.npz`` holds everything ``--resume``
-needs; ``model.npz`` and ``best.npz`` hold model weights alone. All three are written with
-``ng.save`` (atomic, no pickle) and read back with ``ng.load``, so
+parameters, the optimizer's and schedule's state, the random generators' states and the run's
+:class:`~nanograd.run.progress.Progress` (epoch, history, best epoch, patience count), whole.
+Whatever stops the run (completion, Ctrl-C, a failure), the last snapshot is what is written, so the
+run folder always holds a consistent state from the last finished epoch. ``checkpoint.npz`` holds
+everything ``--resume`` needs; ``model.npz`` and ``best.npz`` hold model weights alone. All three
+are written with ``ng.save`` (atomic, no pickle) and read back with ``ng.load``, so
 ``model.load_state_dict(ng.load("best.npz"))`` restores a model outside the runner.
 """
 
@@ -14,12 +14,17 @@ from __future__ import annotations
 
 from dataclasses import dataclass, fields
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
+from nanograd.run.progress import FIELDS as PROGRESS_FIELDS
+from nanograd.run.progress import Progress
 from nanograd.serialization import CheckpointError, load, save
 from nanograd.tensor import Tensor
+
+if TYPE_CHECKING:
+    from nanograd.run.context import Run
 
 CHECKPOINT = "checkpoint.npz"
 
@@ -70,59 +75,52 @@ def _optional_state(obj: Any) -> Any:
 
 @dataclass
 class Snapshot:
-    """Everything needed to continue training after ``epoch`` exactly as if never stopped."""
+    """Everything needed to continue training after ``progress.epoch`` as if never stopped."""
 
-    epoch: int
+    progress: Progress
     model: dict[str, np.ndarray]
     optimizer: Any
     schedule: Any
     rngs: dict[str, Any]
-    history: list[dict[str, float]]
-    best_value: float | None = None
-    best_epoch: int | None = None
-    bad_epochs: int = 0
+
+    @property
+    def epoch(self) -> int:
+        return self.progress.epoch
 
     @classmethod
-    def take(
-        cls,
-        epoch: int,
-        model: Any,
-        optimizer: Any,
-        schedule: Any,
-        rngs: dict[str, np.random.Generator],
-        history: list[dict[str, float]],
-        best_value: float | None,
-        best_epoch: int | None,
-        bad_epochs: int,
-    ) -> Snapshot:
+    def take(cls, run: Run) -> Snapshot:
+        """Copies of ``run``'s state at the end of an epoch."""
         return cls(
-            epoch=epoch,
-            model=model_state(model),
-            optimizer=_optional_state(optimizer),
-            schedule=_optional_state(schedule),
-            rngs={name: copy_tree(g.bit_generator.state) for name, g in rngs.items()},
-            history=[dict(row) for row in history],
-            best_value=best_value,
-            best_epoch=best_epoch,
-            bad_epochs=bad_epochs,
+            progress=run.progress.copy(),
+            model=model_state(run.model),
+            optimizer=_optional_state(run.optimizer),
+            schedule=_optional_state(run.schedule),
+            rngs={name: copy_tree(g.bit_generator.state) for name, g in run.rngs.items()},
         )
 
-    def restore(
-        self, model: Any, optimizer: Any, schedule: Any, rngs: dict[str, np.random.Generator]
-    ) -> None:
-        """Put this snapshot's state into freshly built components."""
-        load_model_state(model, self.model)
+    def restore(self, run: Run) -> None:
+        """Put this snapshot's state into ``run``: its progress, model, optimizer, schedule
+        and random generators, so training continues from the snapshot's epoch."""
+        run.progress = self.progress.copy()
+        load_model_state(run.model, self.model)
         if self.optimizer is not None:
-            optimizer.load_state_dict(copy_tree(self.optimizer))
-        if self.schedule is not None and schedule is not None:
-            schedule.load_state_dict(copy_tree(self.schedule))
+            run.optimizer.load_state_dict(copy_tree(self.optimizer))
+        if self.schedule is not None and run.schedule is not None:
+            run.schedule.load_state_dict(copy_tree(self.schedule))
         for name, state in self.rngs.items():
-            if name in rngs:
-                rngs[name].bit_generator.state = copy_tree(state)
+            if name in run.rngs:
+                run.rngs[name].bit_generator.state = copy_tree(state)
+
+    def rewind(self, run: Run) -> None:
+        """Put back what a stopped epoch may have changed: the progress and the model."""
+        run.progress = self.progress.copy()
+        load_model_state(run.model, self.model)
 
     def save(self, folder: Path) -> None:
         """Write ``checkpoint.npz``: a dict of this snapshot's fields."""
-        save({f.name: getattr(self, f.name) for f in fields(self)}, folder / CHECKPOINT)
+        state = {f.name: getattr(self, f.name) for f in fields(self)}
+        state["progress"] = self.progress.to_state()
+        save(state, folder / CHECKPOINT)
 
     @classmethod
     def load(cls, folder: Path) -> Snapshot:
@@ -131,8 +129,12 @@ class Snapshot:
         if not path.exists():
             raise CheckpointError(f"{path} does not exist")
         state = load(path)
+        if isinstance(state, dict) and set(PROGRESS_FIELDS) <= set(state):
+            # Checkpoints written before the progress had a record of its own.
+            state["progress"] = {name: state.pop(name) for name in PROGRESS_FIELDS}
         if not isinstance(state, dict) or set(state) != {f.name for f in fields(cls)}:
             raise CheckpointError(f"{path} is not a run checkpoint")
+        state["progress"] = Progress.from_state(state["progress"])
         return cls(**state)
 
 

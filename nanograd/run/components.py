@@ -46,8 +46,11 @@ def make_optimizer(params: Sequence[Any], config: Mapping[str, Any], where: str)
         ) from exc
 
 
-def make_schedule(optimizer: Any, config: Mapping[str, Any], where: str) -> Any:
-    """The schedule ``config["schedule"]`` stepping ``optimizer`` once per epoch, or None."""
+def make_schedule(optimizer: Any, config: Mapping[str, Any], mode: str, where: str) -> Any:
+    """The schedule ``config["schedule"]`` stepping ``optimizer`` once per epoch, or None.
+
+    ``mode`` is the run's resolved direction of its monitored metric (``"min"`` or ``"max"``).
+    """
     name = config["schedule"]
     if name is None:
         return None
@@ -56,7 +59,7 @@ def make_schedule(optimizer: Any, config: Mapping[str, Any], where: str) -> Any:
         lr_scheduler.schedule_class(name)
     except UnknownName as exc:
         raise ConfigError(f"{where}: {exc} (or None for no schedule)") from None
-    options = {**schedule_defaults(name, config), **config["schedule_options"]}
+    options = {**schedule_defaults(name, config, mode), **config["schedule_options"]}
     try:
         return lr_scheduler.create(name, optimizer, **options)
     except (TypeError, ValueError) as exc:
@@ -65,17 +68,14 @@ def make_schedule(optimizer: Any, config: Mapping[str, Any], where: str) -> Any:
         ) from exc
 
 
-def schedule_defaults(name: str, config: Mapping[str, Any]) -> dict[str, Any]:
+def schedule_defaults(name: str, config: Mapping[str, Any], mode: str) -> dict[str, Any]:
     """Arguments that follow from the run: cosine annealing and a linear ramp span all epochs,
-    and plateau watches the monitored metric in its direction (min for losses)."""
+    and plateau watches the monitored metric in the run's direction ``mode``."""
     if name == "cosine":
         return {"T_max": config["epochs"]}
     if name == "linear":
         return {"total_iters": config["epochs"]}
     if name == "plateau":
-        mode = config["mode"]
-        if mode == "auto":
-            mode = "min" if config["monitor"].endswith("loss") else "max"
         return {"mode": mode}
     return {}
 

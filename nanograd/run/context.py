@@ -12,6 +12,7 @@ from nanograd.run.console import Console
 from nanograd.run.data import Dataset
 from nanograd.run.experiment import Experiment
 from nanograd.run.folder import RunFolder
+from nanograd.run.progress import Progress
 from nanograd.tensor import Tensor
 
 
@@ -20,8 +21,10 @@ class Run:
     """The state of a run: config, data, model, optimizer, history and where it writes.
 
     ``evaluate(run)`` and ``plots(run)`` in an experiment file and every ``nanograd_run_*`` hook
-    receive this. ``epoch`` is the last finished epoch; ``history`` holds one metrics dict per
-    finished epoch, as in metrics.csv.
+    receive this. ``progress`` is how far training has come (see
+    :class:`~nanograd.run.progress.Progress`); ``epoch``, ``history``, ``best_value``,
+    ``best_epoch`` and ``bad_epochs`` read it: ``epoch`` is the last finished epoch, ``history``
+    holds one metrics dict per finished epoch, as in metrics.csv.
     """
 
     experiment: Experiment
@@ -36,13 +39,9 @@ class Run:
     rngs: dict[str, np.random.Generator]
     folder: RunFolder | None = None
     plots: bool = True
-    epoch: int = 0
-    history: list[dict[str, float]] = field(default_factory=list)
+    progress: Progress = field(default_factory=Progress)
     monitor: str = "val_loss"
     mode: str = "min"
-    best_value: float | None = None
-    best_epoch: int | None = None
-    bad_epochs: int = 0
     evaluation: dict[str, float] = field(default_factory=dict)
     files: list[str] = field(default_factory=list)
     stop_requested: bool = False
@@ -50,6 +49,31 @@ class Run:
     @property
     def name(self) -> str:
         return self.experiment.name
+
+    @property
+    def epoch(self) -> int:
+        """The last finished epoch (0 before the first)."""
+        return self.progress.epoch
+
+    @property
+    def history(self) -> list[dict[str, float]]:
+        """One metrics dict per finished epoch, as in metrics.csv."""
+        return self.progress.history
+
+    @property
+    def best_value(self) -> float | None:
+        """The best value of ``monitor`` so far."""
+        return self.progress.best_value
+
+    @property
+    def best_epoch(self) -> int | None:
+        """The epoch that reached :attr:`best_value`."""
+        return self.progress.best_epoch
+
+    @property
+    def bad_epochs(self) -> int:
+        """Epochs in a row without an improvement of ``monitor``."""
+        return self.progress.bad_epochs
 
     @property
     def metrics(self) -> dict[str, float]:

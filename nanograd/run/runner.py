@@ -24,7 +24,7 @@ from nanograd import plugins
 from nanograd.registry import PluginError
 from nanograd.run import experiment as experiments
 from nanograd.run.build import build
-from nanograd.run.checkpoint import Checkpoints, Snapshot, load_model_state, load_weights
+from nanograd.run.checkpoint import Checkpoints, Snapshot, load_weights
 from nanograd.run.config import apply_overrides
 from nanograd.run.console import Console
 from nanograd.run.context import Run
@@ -32,6 +32,7 @@ from nanograd.run.data import batch_count
 from nanograd.run.errors import ExperimentError
 from nanograd.run.folder import RunFolder
 from nanograd.run.lifecycle import builtin_plugins
+from nanograd.run.progress import Progress
 from nanograd.run.provenance import git_commit, plugin_list, versions
 from nanograd.run.signals import Interrupts, deferred_interrupts
 from nanograd.run.training import evaluate, fit
@@ -178,10 +179,7 @@ def _resume(options: Options, console: Console) -> tuple[Run, Checkpoints, dict[
         raise ExperimentError(
             f"--resume {where}: no usable checkpoint ({exc}); {why}, so start it again instead"
         ) from exc
-    snapshot.restore(run.model, run.optimizer, run.schedule, run.rngs)
-    run.epoch, run.history = snapshot.epoch, snapshot.history
-    run.best_value, run.best_epoch = snapshot.best_value, snapshot.best_epoch
-    run.bad_epochs = snapshot.bad_epochs
+    snapshot.restore(run)
     saved = Checkpoints(last=snapshot, best_model=load_weights(folder.file("best.npz")))
     # A run killed outright never listed its files: start from those every run has.
     listed = summary.get("files", ["config.json", "experiment.py", "log.txt"])
@@ -318,13 +316,12 @@ def _fit(
 
 
 def _rewind(run: Run, saved: Checkpoints) -> None:
-    """After a stop mid-epoch, put the model and history back to the last finished epoch."""
+    """After a stop mid-epoch, put the progress and the model back to the last finished epoch,
+    which is what the files written next (metrics.csv, best.npz, summary.json) hold."""
     if saved.last is None:
-        run.history, run.epoch = [], 0
-        return
-    load_model_state(run.model, saved.last.model)
-    run.history = [dict(row) for row in saved.last.history]
-    run.epoch = saved.last.epoch
+        run.progress = Progress()
+    else:
+        saved.last.rewind(run)
 
 
 def _wrap_up(

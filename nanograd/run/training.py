@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import math
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -18,7 +18,6 @@ import numpy as np
 
 from nanograd._mode import no_grad
 from nanograd.nn.utils import clip_grad_norm_
-from nanograd.run.build import evaluate_metrics
 from nanograd.run.checkpoint import Checkpoints, Snapshot
 from nanograd.run.components import current_lr
 from nanograd.run.context import Run, set_mode
@@ -91,23 +90,11 @@ def fit(run: Run, hook: Any, saved: Checkpoints) -> Outcome:
         row["lr"] = lr
         _step_schedule(run, row)
         row["seconds"] = time.perf_counter() - started
-        run.history.append(row)
-        run.epoch = epoch
-        improved = _track_best(run, row)
+        improved = run.progress.record(row, run.monitor, run.mode, config["min_delta"])
         # Plugins may add entries to ``row`` (the metrics writer runs last and records them).
         hook.nanograd_epoch_end(run=run, epoch=epoch, metrics=row)
         _check_added(row)
-        saved.last = Snapshot.take(
-            epoch,
-            run.model,
-            run.optimizer,
-            run.schedule,
-            run.rngs,
-            run.history,
-            run.best_value,
-            run.best_epoch,
-            run.bad_epochs,
-        )
+        saved.last = Snapshot.take(run)
         if improved:
             saved.best_model = saved.last.model
         if run.folder is not None and time.monotonic() - last_write >= CHECKPOINT_SECONDS:
@@ -189,6 +176,32 @@ def evaluate(run: Run, split: Split, prefix: str) -> dict[str, float]:
     return result
 
 
+def evaluate_metrics(run: Run, output: np.ndarray, target: np.ndarray) -> dict[str, float]:
+    """The experiment's ``metrics(output, target)``, checked to be a dict of numbers."""
+    if not run.experiment.has("metrics"):
+        return {}
+    where = str(run.experiment.path)
+    result = run.experiment.call("metrics", output, target)
+    if not isinstance(result, Mapping):
+        raise ExperimentError(
+            f"{where}: metrics() must return a dict of name -> number, got {type(result).__name__}"
+        )
+    checked: dict[str, float] = {}
+    for name, value in result.items():
+        if not isinstance(name, str) or not name.isidentifier() or name == "loss":
+            raise ExperimentError(
+                f"{where}: metrics() returned the name {name!r}; names are identifiers other "
+                "than 'loss' (train_ and val_ are prefixed by the runner)"
+            )
+        try:
+            checked[name] = float(value)
+        except (TypeError, ValueError):
+            raise ExperimentError(
+                f"{where}: metrics() returned {name}={value!r}, which is not a number"
+            ) from None
+    return checked
+
+
 def _step_schedule(run: Run, row: dict[str, float]) -> None:
     if run.schedule is None:
         return
@@ -196,22 +209,6 @@ def _step_schedule(run: Run, row: dict[str, float]) -> None:
         run.schedule.step(row[run.monitor])
     else:
         run.schedule.step()
-
-
-def _track_best(run: Run, row: dict[str, float]) -> bool:
-    """Update best value and the count of epochs without improvement; True if improved."""
-    value = row[run.monitor]
-    delta = run.config["min_delta"]
-    best = run.best_value
-    if math.isfinite(value) and (
-        best is None
-        or (run.mode == "min" and value < best - delta)
-        or (run.mode == "max" and value > best + delta)
-    ):
-        run.best_value, run.best_epoch, run.bad_epochs = value, int(row["epoch"]), 0
-        return True
-    run.bad_epochs += 1
-    return False
 
 
 def _non_finite(

@@ -14,6 +14,7 @@ import io
 from typing import Any
 
 from nanograd.hookspecs import hookimpl
+from nanograd.run.context import Run
 
 FILE = "metrics.csv"
 
@@ -61,7 +62,7 @@ def _cell(value: Any) -> str:
 class MetricsWriter:
     """Keeps metrics.csv equal to ``run.history``."""
 
-    def _write(self, run: Any) -> None:
+    def _write(self, run: Run) -> None:
         if run.folder is None or not (run.history or run.folder.file(FILE).exists()):
             return
         # An empty history after a written row: the epoch was cut back (its hooks failed).
@@ -69,13 +70,13 @@ class MetricsWriter:
         run.add_file(FILE)
 
     @hookimpl
-    def nanograd_run_start(self, run: Any) -> None:
+    def nanograd_run_start(self, run: Run) -> None:
         self._write(run)  # after a resume: exactly the history the checkpoint holds
 
     @hookimpl(trylast=True)
-    def nanograd_epoch_end(self, run: Any, epoch: int, metrics: dict[str, float]) -> None:
+    def nanograd_epoch_end(self, run: Run, epoch: int, metrics: dict[str, float]) -> None:
         self._write(run)
 
     @hookimpl
-    def nanograd_run_end(self, run: Any, status: str, metrics: dict[str, float]) -> None:
+    def nanograd_run_end(self, run: Run, status: str, metrics: dict[str, float]) -> None:
         self._write(run)  # the history may have been cut back to the last snapshot

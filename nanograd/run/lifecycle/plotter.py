@@ -13,7 +13,9 @@ from typing import Any
 import numpy as np
 
 from nanograd.hookspecs import hookimpl
+from nanograd.run.context import Run
 from nanograd.run.experiment import where_in
+from nanograd.run.folder import RunFolder
 
 _NAME = re.compile(r"^[A-Za-z0-9_][A-Za-z0-9_.-]*$")
 
@@ -22,18 +24,18 @@ class Plotter:
     """Saves the run's figures as PNG files in the run folder."""
 
     @hookimpl
-    def nanograd_run_end(self, run: Any, status: str, metrics: dict[str, float]) -> None:
+    def nanograd_run_end(self, run: Run, status: str, metrics: dict[str, float]) -> None:
         if run.folder is None or not run.history:
             return
         with np.errstate(all="ignore"):  # a diverged run's huge losses overflow a log scale
-            self._plot(run)
+            self._plot(run, run.folder)
 
-    def _plot(self, run: Any) -> None:
+    def _plot(self, run: Run, folder: RunFolder) -> None:
         from nanograd.run.plotting import loss_curves  # matplotlib loads only when plotting
 
-        title = f"{run.name}: loss and metrics per epoch (run {run.folder.path.name})"
+        title = f"{run.name}: loss and metrics per epoch (run {folder.path.name})"
         figure = loss_curves(run.history, title, run.monitor, run.best_epoch, run.config["loss"])
-        self._save(run, "loss", figure)
+        self._save(run, folder, "loss", figure)
         if not run.experiment.has("plots"):
             return
         try:
@@ -63,14 +65,14 @@ class Plotter:
                     f"{name!r}; expected a matplotlib Figure"
                 )
                 continue
-            self._save(run, name, fig)
+            self._save(run, folder, name, fig)
 
     @staticmethod
-    def _save(run: Any, name: str, fig: Any) -> None:
+    def _save(run: Run, folder: RunFolder, name: str, fig: Any) -> None:
         from nanograd.run.plotting import png_bytes
 
         file = f"{name}.png"
-        run.folder.write_bytes(file, png_bytes(fig))
+        folder.write_bytes(file, png_bytes(fig))
         run.add_file(file)
         _close(fig)
 

@@ -16,6 +16,7 @@ from typing import Any
 from tqdm import tqdm
 
 from nanograd.hookspecs import hookimpl
+from nanograd.run.context import Run
 from nanograd.run.data import batch_count
 
 INNER_BAR_DELAY = 0.5  # seconds an epoch must run before its batch bar appears
@@ -54,7 +55,7 @@ class ProgressBar:
         self.first = 1
 
     @hookimpl
-    def nanograd_run_start(self, run: Any) -> None:
+    def nanograd_run_start(self, run: Run) -> None:
         self.first = run.epoch + 1
         if run.console.interactive:
             self.bar = tqdm(
@@ -68,7 +69,7 @@ class ProgressBar:
 
     @hookimpl
     def nanograd_epoch_start(
-        self, run: Any, epoch: int, batches: Iterable[Any]
+        self, run: Run, epoch: int, batches: Iterable[Any]
     ) -> Iterable[Any] | None:
         if self.bar is None:
             return None
@@ -88,7 +89,7 @@ class ProgressBar:
         return bar
 
     @hookimpl
-    def nanograd_epoch_end(self, run: Any, epoch: int, metrics: dict[str, float]) -> None:
+    def nanograd_epoch_end(self, run: Run, epoch: int, metrics: dict[str, float]) -> None:
         epochs = run.config["epochs"]
         line = f"epoch {epoch:>{len(str(epochs))}}/{epochs}  {format_metrics(metrics)}"
         if self.bar is not None:
@@ -100,7 +101,7 @@ class ProgressBar:
             run.console.print(line)
 
     @hookimpl(tryfirst=True)
-    def nanograd_run_end(self, run: Any, status: str, metrics: dict[str, float]) -> None:
+    def nanograd_run_end(self, run: Run, status: str, metrics: dict[str, float]) -> None:
         if self.bar is not None:
             self.bar.close()
             self.bar = None

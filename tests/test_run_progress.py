@@ -1,0 +1,88 @@
+"""A run's progress is one record: it snapshots, rewinds and resumes whole."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+
+import nanograd as ng
+from nanograd.run.checkpoint import Snapshot
+from nanograd.run.progress import Progress
+
+
+def test_record_keeps_the_best_epoch_and_counts_the_epochs_without_improvement() -> None:
+    p = Progress()
+    assert p.record({"epoch": 1, "val_loss": 1.0}, "val_loss", "min", 0.0)
+    assert not p.record({"epoch": 2, "val_loss": 1.5}, "val_loss", "min", 0.0)
+    assert not p.record({"epoch": 3, "val_loss": 0.95}, "val_loss", "min", 0.1)
+    assert (p.epoch, p.best_value, p.best_epoch, p.bad_epochs) == (3, 1.0, 1, 2)
+    assert [row["epoch"] for row in p.history] == [1, 2, 3]
+
+
+def test_record_in_max_mode_and_a_nan_never_counts_as_best() -> None:
+    p = Progress()
+    assert not p.record({"epoch": 1, "acc": float("nan")}, "acc", "max", 0.0)
+    assert p.record({"epoch": 2, "acc": 0.5}, "acc", "max", 0.0)
+    assert p.record({"epoch": 3, "acc": 0.7}, "acc", "max", 0.0)
+    assert (p.best_value, p.best_epoch, p.bad_epochs) == (0.7, 3, 0)
+
+
+def test_a_copy_shares_nothing_a_later_epoch_changes() -> None:
+    p = Progress()
+    p.record({"epoch": 1, "loss": 1.0}, "loss", "min", 0.0)
+    kept = p.copy()
+    p.record({"epoch": 2, "loss": 0.5}, "loss", "min", 0.0)
+    p.history[0]["loss"] = 99.0
+    assert (kept.epoch, kept.best_epoch, kept.history) == (1, 1, [{"epoch": 1, "loss": 1.0}])
+
+
+class _Run:
+    """The parts of a Run a snapshot reads and writes."""
+
+    def __init__(self) -> None:
+        self.model = ng.nn.Linear(2, 1, generator=np.random.default_rng(0))
+        self.optimizer = ng.optim.SGD(self.model.parameters(), lr=0.1, momentum=0.9)
+        self.schedule = None
+        self.rngs = {"train": np.random.default_rng(1)}
+        self.progress = Progress()
+
+
+def test_a_snapshot_rewinds_the_whole_progress_and_the_model() -> None:
+    run = _Run()
+    run.progress.record({"epoch": 1, "loss": 1.0}, "loss", "min", 0.0)
+    snap = Snapshot.take(run)  # type: ignore[arg-type]
+    before = {k: v.copy() for k, v in run.model.state_dict().items()}
+    run.progress.record({"epoch": 2, "loss": 0.5}, "loss", "min", 0.0)
+    for p in run.model.parameters():
+        p.data[...] += 1.0
+    snap.rewind(run)  # type: ignore[arg-type]
+    assert run.progress == Progress(1, [{"epoch": 1, "loss": 1.0}], 1.0, 1, 0)
+    for k, v in run.model.state_dict().items():
+        np.testing.assert_array_equal(v, before[k])
+
+
+def test_a_saved_snapshot_resumes_the_whole_progress(tmp_path: Path) -> None:
+    run = _Run()
+    run.progress.record({"epoch": 1, "loss": 1.0}, "loss", "min", 0.0)
+    run.progress.record({"epoch": 2, "loss": 2.0}, "loss", "min", 0.0)
+    Snapshot.take(run).save(tmp_path)  # type: ignore[arg-type]
+    fresh = _Run()
+    Snapshot.load(tmp_path).restore(fresh)  # type: ignore[arg-type]
+    assert fresh.progress == run.progress
+    assert fresh.progress.bad_epochs == 1
+
+
+def test_a_checkpoint_written_with_the_progress_at_its_top_level_still_loads(
+    tmp_path: Path,
+) -> None:
+    run = _Run()
+    old = {
+        "epoch": 2, "history": [{"epoch": 1.0, "loss": 1.0}, {"epoch": 2.0, "loss": 0.5}],
+        "best_value": 0.5, "best_epoch": 2, "bad_epochs": 0,
+        "model": run.model.state_dict(), "optimizer": None, "schedule": None,
+        "rngs": {"train": run.rngs["train"].bit_generator.state},
+    }  # fmt: skip
+    ng.save(old, tmp_path / "checkpoint.npz")
+    snap = Snapshot.load(tmp_path)
+    assert (snap.epoch, snap.progress.best_epoch, len(snap.progress.history)) == (2, 2, 2)
