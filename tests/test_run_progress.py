@@ -73,7 +73,7 @@ def test_a_saved_snapshot_resumes_the_whole_progress(tmp_path: Path) -> None:
     assert fresh.progress.bad_epochs == 1
 
 
-def test_a_checkpoint_written_with_the_progress_at_its_top_level_still_loads(
+def test_a_checkpoint_file_holds_the_progress_fields_at_its_top_level(
     tmp_path: Path,
 ) -> None:
     run = _Run()
@@ -86,3 +86,5 @@ def test_a_checkpoint_written_with_the_progress_at_its_top_level_still_loads(
     ng.save(old, tmp_path / "checkpoint.npz")
     snap = Snapshot.load(tmp_path)
     assert (snap.epoch, snap.progress.best_epoch, len(snap.progress.history)) == (2, 2, 2)
+    snap.save(tmp_path)
+    assert set(ng.load(tmp_path / "checkpoint.npz")) == set(old)

@@ -117,10 +117,10 @@ class Snapshot:
         load_model_state(run.model, self.model)
 
     def save(self, folder: Path) -> None:
-        """Write ``checkpoint.npz``: a dict of this snapshot's fields."""
-        state = {f.name: getattr(self, f.name) for f in fields(self)}
-        state["progress"] = self.progress.to_state()
-        save(state, folder / CHECKPOINT)
+        """Write ``checkpoint.npz``: a dict of this snapshot's fields, the progress's fields
+        (``epoch``, ``history``, ...) at its top level beside ``model`` and the others."""
+        state = {f.name: getattr(self, f.name) for f in fields(self) if f.name != "progress"}
+        save({**self.progress.to_state(), **state}, folder / CHECKPOINT)
 
     @classmethod
     def load(cls, folder: Path) -> Snapshot:
@@ -129,13 +129,11 @@ class Snapshot:
         if not path.exists():
             raise CheckpointError(f"{path} does not exist")
         state = load(path)
-        if isinstance(state, dict) and set(PROGRESS_FIELDS) <= set(state):
-            # Checkpoints written before the progress had a record of its own.
-            state["progress"] = {name: state.pop(name) for name in PROGRESS_FIELDS}
-        if not isinstance(state, dict) or set(state) != {f.name for f in fields(cls)}:
+        own = {f.name for f in fields(cls)} - {"progress"}
+        if not isinstance(state, dict) or set(state) != own | set(PROGRESS_FIELDS):
             raise CheckpointError(f"{path} is not a run checkpoint")
-        state["progress"] = Progress.from_state(state["progress"])
-        return cls(**state)
+        progress = Progress.from_state({name: state[name] for name in PROGRESS_FIELDS})
+        return cls(progress=progress, **{name: state[name] for name in own})
 
 
 @dataclass

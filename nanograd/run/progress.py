@@ -77,4 +77,4 @@ class Progress:
 
 
 FIELDS = tuple(Progress.__dataclass_fields__)
-"""The record's field names, which older checkpoints stored at their top level."""
+"""The record's field names, which checkpoint.npz holds at its top level."""
