@@ -27,7 +27,9 @@ def nanograd_register_ops(register: Callable[..., Any]) -> None:
     ``forward(*arrays, **params)`` computes the result with NumPy; ``vjp`` is one function per
     tensor input, ``vjp(g, out, *inputs, **params)``, returning that input's gradient as a
     Tensor expression (so it is differentiable again); ``domain`` (see ``nanograd.domain``)
-    says where the property suite draws inputs from. See ``docs/writing-an-op.md``.
+    says where the property suite draws inputs from. ``composite=True`` registers a function
+    of tensors made of other ops (no vjp); ``outputs=(...)`` an op returning several tensors.
+    See ``docs/writing-an-op.md``.
     """
 
 

@@ -8,8 +8,9 @@ from __future__ import annotations
 
 import inspect
 import keyword
+from collections import namedtuple
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 import numpy as np
@@ -32,7 +33,11 @@ class OpDef:
     ``vjps[i](g, out, *inputs, **params)`` returns the gradient for input ``i`` given the
     upstream gradient ``g`` (all as Tensors, so the gradient is itself differentiable).
     A variadic op takes one sequence of tensors; its single ``vjps[0]`` returns one gradient
-    per element.
+    per element. A composite op is a function of tensors built from other ops (its gradient is
+    theirs), so it has no vjps. An op with several outputs has one view per output in
+    ``output_ops``, each an OpDef holding that output's vjps: a vjp is linear in the upstream
+    gradient, so each output's contribution to an input's gradient is computed on its own and the
+    engine adds them up, as it does for a tensor used twice.
     """
 
     name: str
@@ -50,6 +55,12 @@ class OpDef:
     doc: str = ""
     any_params: bool = False
     """True when forward takes ``**params``: any keyword is passed on unchecked."""
+    composite: bool = False
+    outputs: tuple[str, ...] = ()
+    """The names of the outputs of an op with several; empty for one output."""
+    output_ops: tuple[OpDef, ...] = field(default=(), repr=False)
+    result_type: Any = field(default=None, repr=False)
+    """For several outputs: the named tuple the bound function returns them in."""
     function: Callable[..., Any] = field(default=lambda *a, **k: None, repr=False)
     """The bound callable users reach as ``ng.ops.<name>``; set when the registry is bound."""
 
@@ -185,11 +196,23 @@ class Registry:
             kink: str | None = None,
             doc: str | None = None,
             inputs: int | None = None,
+            composite: bool = False,
+            outputs: Sequence[str] | None = None,
         ) -> OpDef:
-            op = self._make_op(
-                plugin, name, forward, vjp, domain, method, variadic,
-                differentiable, twice_differentiable, kink, doc, inputs,
-            )  # fmt: skip
+            if composite:
+                op = self._make_composite(
+                    plugin, name, forward, vjp, domain, method, variadic, kink, doc, inputs
+                )
+            elif outputs is not None:
+                op = self._make_several(
+                    plugin, name, forward, vjp, domain, method, outputs,
+                    twice_differentiable, kink, doc,
+                )  # fmt: skip
+            else:
+                op = self._make_op(
+                    plugin, name, forward, vjp, domain, method, variadic,
+                    differentiable, twice_differentiable, kink, doc, inputs,
+                )  # fmt: skip
             self._check_method(op)
             self._add("op", self.ops, op)
             return op
@@ -349,3 +372,95 @@ class Registry:
             doc=doc or inspect.getdoc(forward) or "",
             any_params=_takes_any_keyword(forward),
         )
+
+    @staticmethod
+    def _make_composite(
+        plugin: str,
+        name: str,
+        function: Callable[..., Any],
+        vjp: Any,
+        domain: Domain | None,
+        method: bool | str,
+        variadic: bool,
+        kink: str | None,
+        doc: str | None,
+        inputs: int | None,
+    ) -> OpDef:
+        """An op written as a function of tensors: it calls other ops, whose gradients are its
+        gradient, so it declares no vjp. It may take parameters anywhere and return a tuple or a
+        list of tensors (``split``, ``einsum(subscripts, *operands)``)."""
+        where = f"plugin {plugin!r}, op {name!r}"
+        if vjp is not None:
+            raise PluginError(
+                f"{where}: a composite op is differentiated through the ops it calls; give vjp=None"
+            )
+        if domain is None:
+            raise PluginError(
+                f"{where}: a composite op declares its domain= so the property suite can check "
+                "the gradient it gets from the ops it calls"
+            )
+        op = Registry._make_op(
+            plugin, name, function, None, domain, method, variadic, False, False, kink, doc,
+            inputs if inputs is not None else max(_required_positional(function), 1),
+        )  # fmt: skip
+        return replace(op, vjps=(), composite=True, differentiable=True, twice_differentiable=True)
+
+    @staticmethod
+    def _make_several(
+        plugin: str,
+        name: str,
+        forward: Callable[..., Any],
+        vjp: Any,
+        domain: Domain | None,
+        method: bool | str,
+        outputs: Sequence[str],
+        twice_differentiable: bool,
+        kink: str | None,
+        doc: str | None,
+    ) -> OpDef:
+        """An op whose forward returns a tuple of arrays, one per name in ``outputs``.
+
+        ``vjp`` has one entry per output: that output's vjps (a function, or one per tensor
+        input), or None for an output no gradient flows through (the sign of ``slogdet``).
+        Each output becomes a graph node of its own, an OpDef view named ``name.output``.
+        """
+        where = f"plugin {plugin!r}, op {name!r}"
+        names = tuple(outputs) if not isinstance(outputs, str) else (outputs,)
+        if len(names) < 2 or len(set(names)) != len(names):
+            raise PluginError(f"{where}: outputs= names two or more distinct outputs")
+        try:
+            result_type = namedtuple(f"{name}_result", names)  # type: ignore[misc]
+        except ValueError as exc:
+            raise PluginError(f"{where}: outputs= {names!r}: {exc}") from None
+        entries = tuple(vjp) if isinstance(vjp, (tuple, list)) else None
+        if entries is None or len(entries) != len(names):
+            raise PluginError(
+                f"{where}: an op with outputs {names} gives vjp= one entry per output (that "
+                "output's vjp, or None when no gradient flows through it)"
+            )
+        given = [e for e in entries if e is not None]
+        if not given:
+            raise PluginError(f"{where}: every output's vjp is None; use differentiable=False")
+        arity = 1 if callable(given[0]) else len(given[0])
+        views = []
+        for output, entry in zip(names, entries, strict=True):
+            view = Registry._make_op(
+                plugin, name, forward, entry, domain, False, False,
+                entry is not None, twice_differentiable, kink, doc, arity,
+            )  # fmt: skip
+            view = replace(view, name=f"{name}.{output}")
+            if view.arity != arity:
+                raise PluginError(
+                    f"{where}: output {output!r} gives vjps for {view.arity} inputs, another "
+                    f"output for {arity}; every output has one vjp (or None) per tensor input"
+                )
+            views.append(view)
+        # One vjp per input as the property suite reads it: whether any output has a gradient.
+        merged = tuple(
+            next((v.vjps[i] for v in views if v.vjps[i] is not None), None) for i in range(arity)
+        )
+        op = Registry._make_op(
+            plugin, name, forward, merged, domain, method, False, True,
+            twice_differentiable, kink, doc, None,
+        )  # fmt: skip
+        return replace(op, outputs=names, output_ops=tuple(views), result_type=result_type)

@@ -292,6 +292,8 @@ class Tensor:
         def __rtruediv__(self, other: Any) -> Tensor: ...
         def __pow__(self, other: Any) -> Tensor: ...
         def __rpow__(self, other: Any) -> Tensor: ...
+        def __mod__(self, other: Any) -> Tensor: ...
+        def __rmod__(self, other: Any) -> Tensor: ...
         def __matmul__(self, other: Any) -> Tensor: ...
         def __rmatmul__(self, other: Any) -> Tensor: ...
         def __lt__(self, other: Any) -> Tensor: ...
@@ -491,13 +493,19 @@ def _apply(op: OpDef, inputs: tuple[Any, ...], params: dict[str, Any]) -> Tensor
     return _result(out, op, inputs, params, record)
 
 
-def make_function(op: OpDef) -> Callable[..., Tensor]:
+def make_function(op: OpDef) -> Callable[..., Any]:
     """The callable behind ``ng.ops.<name>``: run the forward, record the graph if needed.
 
     It carries the op's name and doc, so ``help(ng.ops.exp)`` shows the doc and a call with a
     missing argument says ``exp()``, not the name of the specialised function behind it.
     """
-    function = _specialised(op)
+    function: Callable[..., Any]
+    if op.composite:
+        function = _composite(op.forward)
+    elif op.output_ops:
+        function = _several(op)
+    else:
+        function = _specialised(op)
     function.__name__ = function.__qualname__ = op.name
     function.__module__ = "nanograd.ops"
     function.__doc__ = op.doc
@@ -594,6 +602,62 @@ def _specialised(op: OpDef) -> Callable[..., Tensor]:
     return nary
 
 
+def _composite(body: Callable[..., Any]) -> Callable[..., Any]:
+    """A composite op calls its body, a function of tensors made of other ops, as it is."""
+
+    def composite(*args: Any, **kwargs: Any) -> Any:
+        return body(*args, **kwargs)
+
+    return composite
+
+
+def _several(op: OpDef) -> Callable[..., Any]:
+    """The function of an op with several outputs: one forward, one graph node per output.
+
+    Each output records its own view of the op (``op.output_ops``), whose vjps give that
+    output's share of each input's gradient. The outputs come back as a named tuple; an output
+    the forward returned as None (not computed for these parameters) is None there, and a call
+    that computes a single output returns that tensor alone (``svd(a, compute_uv=False)``).
+    """
+    views = op.output_ops
+    result_type = op.result_type
+    arity = op.arity
+
+    def several(*args: Any, **params: Any) -> Any:
+        if len(args) < arity:
+            raise TypeError(f"{op.name}() takes {arity} tensor inputs, got {len(args)}")
+        if len(args) > arity:
+            params = _params_from(op, args[arity:], params)
+            args = args[:arity]
+        elif params:
+            _check_params(op, params)
+        inputs = tuple(x if isinstance(x, Tensor) else _constant(x, op) for x in args)
+        if not any(isinstance(x, Tensor) for x in inputs):
+            inputs = (_constant_tensor(inputs[0], op), *inputs[1:])
+        datas = [x.data if isinstance(x, Tensor) else x for x in inputs]
+        try:
+            outs = op.forward(*datas, **params)
+        except _FORWARD_ERRORS as exc:
+            raise _forward_error(op, inputs, params, exc) from exc
+        if not isinstance(outs, tuple) or len(outs) != len(views):
+            raise TypeError(
+                f"the forward of op {op.name!r} (plugin {op.plugin!r}) returned "
+                f"{type(outs).__name__}; it must return a tuple of {len(views)} arrays "
+                f"({', '.join(op.outputs)}), None for one it does not compute"
+            )
+        record = grad_mode.enabled and any(
+            isinstance(x, Tensor) and x._requires_grad for x in inputs
+        )
+        results = tuple(
+            None if out is None else _result(out, v, inputs, params, record and v.differentiable)
+            for out, v in zip(outs, views, strict=True)
+        )
+        computed = [r for r in results if r is not None]
+        return computed[0] if len(computed) == 1 else result_type(*results)
+
+    return several
+
+
 # Python operators and the op each one calls; reflected ones swap the operands.
 OPERATORS: dict[str, tuple[str, bool]] = {
     "__add__": ("add", False), "__radd__": ("add", True),
@@ -601,6 +665,7 @@ OPERATORS: dict[str, tuple[str, bool]] = {
     "__mul__": ("mul", False), "__rmul__": ("mul", True),
     "__truediv__": ("div", False), "__rtruediv__": ("div", True),
     "__pow__": ("pow", False), "__rpow__": ("pow", True),
+    "__mod__": ("remainder", False), "__rmod__": ("remainder", True),
     "__matmul__": ("matmul", False), "__rmatmul__": ("matmul", True),
     "__lt__": ("less", False), "__le__": ("less_equal", False),
     "__gt__": ("greater", False), "__ge__": ("greater_equal", False),

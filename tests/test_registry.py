@@ -200,6 +200,105 @@ def test_ops_of_two_fixture_plugins_clash_naming_both() -> None:
     )
 
 
+# -- composite ops and ops with several outputs ---------------------------------------------------
+
+
+def test_a_composite_op_is_its_function_and_differentiates_through_the_ops_it_calls() -> None:
+    def halves(x: Any, parts: int = 2) -> list[Any]:
+        """x split in equal parts, doubled."""
+        size = len(x) // parts
+        return [x[i * size : (i + 1) * size] * 2 for i in range(parts)]
+
+    op = registrar()("halves", halves, None, composite=True, domain=E)
+    assert op.composite and op.vjps == () and op.differentiable and op.arity == 1
+    x = ng.tensor([1.0, 2.0, 3.0, 4.0], requires_grad=True)
+    first, second = make_function(op)(x)
+    np.testing.assert_array_equal(second.data, [6.0, 8.0])
+    (first.sum() * 3 + second.sum()).backward()
+    np.testing.assert_array_equal(x.grad.data, [6.0, 6.0, 2.0, 2.0])
+    assert make_function(op).__name__ == "halves" and "doubled" in make_function(op).__doc__
+
+
+@pytest.mark.parametrize(
+    ("declaration", "said"),
+    [
+        (dict(vjp=unary_vjp, domain=E), "give vjp=None"),
+        (dict(vjp=None), "declares its domain="),
+    ],
+)
+def test_a_composite_op_takes_no_vjp_and_needs_a_domain(
+    declaration: dict[str, Any], said: str
+) -> None:
+    with pytest.raises(PluginError, match=rf"plugin {PLUGIN!r}, op 'twice': .*{said}"):
+        registrar()("twice", lambda x: x * 2, composite=True, **declaration)
+
+
+def _sincos(x: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    return np.sin(x), np.cos(x)
+
+
+SINCOS_VJPS = (lambda g, out, x: g * ng.ops.cos(x), lambda g, out, x: -g * ng.ops.sin(x))
+
+
+def test_an_op_with_several_outputs_returns_them_named_and_adds_their_gradients() -> None:
+    op = registrar()("sincos", _sincos, SINCOS_VJPS, outputs=("sin", "cos"), domain=E)
+    assert op.outputs == ("sin", "cos") and op.arity == 1
+    x = ng.tensor([0.5, -1.0], requires_grad=True)
+    result = make_function(op)(x)
+    assert result._fields == ("sin", "cos")
+    np.testing.assert_array_equal(result.cos.data, np.cos(x.data))
+    assert result.sin.grad_fn.name == "sincos.sin"
+    (result.sin * 3 + result.cos).sum().backward()
+    np.testing.assert_allclose(x.grad.data, 3 * np.cos(x.data) - np.sin(x.data), rtol=1e-15)
+    assert ng.gradcheck(make_function(op), [x.data])
+    assert ng.gradgradcheck(make_function(op), [x.data])
+
+
+def test_an_output_without_a_vjp_stays_outside_the_graph() -> None:
+    def split_sign(x: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        return np.sign(x), np.abs(x)
+
+    vjps = (None, lambda g, out, x: g * ng.ops.sign(x))
+    op = registrar()("signabs", split_sign, vjps, outputs=("sign", "magnitude"), domain=E)
+    sign, magnitude = make_function(op)(ng.tensor([-2.0, 3.0], requires_grad=True))
+    assert not sign.requires_grad and magnitude.requires_grad
+
+
+def test_an_output_the_forward_does_not_compute_is_left_out() -> None:
+    def maybe_both(x: np.ndarray, both: bool = True) -> tuple[Any, np.ndarray]:
+        return (np.sin(x) if both else None), np.cos(x)
+
+    vjps = (lambda g, out, x, **_: g * ng.ops.cos(x), lambda g, out, x, **_: -g * ng.ops.sin(x))
+    op = registrar()("pair", maybe_both, vjps, outputs=("sin", "cos"), domain=E)
+    x = ng.tensor([0.25], requires_grad=True)
+    cos = make_function(op)(x, both=False)
+    assert isinstance(cos, ng.Tensor) and cos.grad_fn.name == "pair.cos"
+    cos.sum().backward()
+    np.testing.assert_allclose(x.grad.data, -np.sin(0.25))
+
+
+@pytest.mark.parametrize(
+    ("declaration", "said"),
+    [
+        (dict(vjp=SINCOS_VJPS, outputs=("only",)), "two or more distinct outputs"),
+        (dict(vjp=SINCOS_VJPS[:1], outputs=("sin", "cos")), "one entry per output"),
+        (dict(vjp=(None, None), outputs=("sin", "cos")), "every output's vjp is None"),
+        (dict(vjp=SINCOS_VJPS, outputs=("sin", "not a name")), "outputs="),
+    ],
+)
+def test_a_malformed_op_with_several_outputs_is_refused(
+    declaration: dict[str, Any], said: str
+) -> None:
+    with pytest.raises(PluginError, match=rf"plugin {PLUGIN!r}, op 'sincos': .*{said}"):
+        registrar()("sincos", _sincos, domain=E, **declaration)
+
+
+def test_a_forward_that_does_not_return_its_outputs_is_named() -> None:
+    op = registrar()("sincos", np.sin, SINCOS_VJPS, outputs=("sin", "cos"), domain=E)
+    with pytest.raises(TypeError, match=r"op 'sincos' .* must return a tuple of 2 arrays"):
+        make_function(op)(ng.tensor([1.0]))
+
+
 # -- binding -------------------------------------------------------------------------------------
 
 

@@ -93,7 +93,7 @@ class Target:
     def has_gradient(self, position: int) -> bool:
         """Whether input ``position`` (of the flattened inputs) has a vjp to check."""
         op = self.definition
-        if not isinstance(op, OpDef) or op.variadic:
+        if not isinstance(op, OpDef) or op.variadic or op.composite:
             return True
         return position < len(op.vjps) and op.vjps[position] is not None
 
@@ -183,13 +183,46 @@ class Example:
     seed: int = 0
 
 
+def _is_variadic(target: Target) -> bool:
+    return isinstance(target.definition, OpDef) and target.definition.variadic
+
+
+def _is_array_sequence(x: Any) -> bool:
+    """A list or tuple of arrays passed as one input (``select``'s choicelist)."""
+    return (
+        isinstance(x, (list, tuple))
+        and len(x) > 0
+        and all(isinstance(item, (np.ndarray, Tensor)) for item in x)
+    )
+
+
 def _flatten(target: Target, case: Case) -> list[Any]:
-    """The case's tensor inputs: a variadic op's sequence is opened up."""
+    """The case's tensor inputs, one by one: a variadic op's sequence is opened up, and so is
+    any input that is a sequence of arrays."""
     inputs = list(case.inputs)
-    is_variadic = isinstance(target.definition, OpDef) and target.definition.variadic
-    if is_variadic and len(inputs) == 1 and isinstance(inputs[0], (list, tuple)):
-        return list(inputs[0])
-    return inputs
+    if _is_variadic(target):
+        if len(inputs) == 1 and isinstance(inputs[0], (list, tuple)):
+            return list(inputs[0])
+        return inputs
+    flat: list[Any] = []
+    for x in inputs:
+        flat.extend(x if _is_array_sequence(x) else [x])
+    return flat
+
+
+def _rebuild(target: Target, case: Case, flat: Sequence[Any]) -> list[Any]:
+    """The inverse of :func:`_flatten`: the call's arguments with sequences put back."""
+    if _is_variadic(target):
+        return list(flat)
+    args: list[Any] = []
+    rest = list(flat)
+    for x in case.inputs:
+        if _is_array_sequence(x):
+            args.append(type(x)(rest[: len(x)]))
+            del rest[: len(x)]
+        else:
+            args.append(rest.pop(0))
+    return args
 
 
 def _candidates(target: Target, inputs: Sequence[Any]) -> list[int]:
@@ -311,7 +344,7 @@ def _check(t: Target, example: Example, order: Order) -> Literal["pass", "n/a"]:
     params_before = _snapshot(param_arrays)
 
     def fn(*xs: Any) -> Any:
-        return t.call(xs, params)
+        return t.call(_rebuild(t, example.case, xs), params)
 
     status: Literal["pass", "n/a"] = "pass"
     if not t.differentiable:
