@@ -58,10 +58,10 @@ def test_load_modules_adds_a_plugin_and_binds_its_op_everywhere() -> None:
     plugins.load(modules=["plugin_fixtures.square"])
     info = plugins.plugins()[-1]
     assert (info.name, info.source) == ("plugin_fixtures.square", plugins.FROM_ARGUMENT)
-    assert (info.ops, info.losses, info.optimizers) == (["square"], ["half_sse"], ["still"])
+    assert (info.ops, info.losses, info.optimizers) == (["squared"], ["half_sse"], ["still"])
     x = ng.tensor([1.0, -2.0, 3.0], requires_grad=True)
-    np.testing.assert_array_equal(ng.ops.square(x).data, [1.0, 4.0, 9.0])
-    x.square().sum().backward()
+    np.testing.assert_array_equal(ng.ops.squared(x).data, [1.0, 4.0, 9.0])
+    x.squared().sum().backward()
     assert x.grad is not None
     np.testing.assert_array_equal(x.grad.data, [2.0, -4.0, 6.0])
 
@@ -73,7 +73,7 @@ def test_load_after_loading_adds_only_new_modules() -> None:
     plugins.load(modules=["plugin_fixtures.square"])
     names = [info.name for info in plugins.plugins()]
     assert names.count("plugin_fixtures.square") == 1
-    assert "square" in plugins.registry().ops and "square" not in before.ops
+    assert "squared" in plugins.registry().ops and "squared" not in before.ops
 
 
 def test_a_failed_load_keeps_what_was_loaded_before() -> None:
@@ -82,22 +82,22 @@ def test_a_failed_load_keeps_what_was_loaded_before() -> None:
     with pytest.raises(PluginError):
         plugins.load(modules=["plugin_fixtures.square_again"])
     assert [info.name for info in plugins.plugins()] == before
-    assert plugins.registry().ops["square"].plugin == "plugin_fixtures.square"
+    assert plugins.registry().ops["squared"].plugin == "plugin_fixtures.square"
     assert not plugins.manager().has_plugin("plugin_fixtures.square_again")
-    assert (ng.tensor([3.0]).square()).item() == 9.0
+    assert (ng.tensor([3.0]).squared()).item() == 9.0
 
 
 def test_reset_unbinds_ops_and_the_next_use_loads_again() -> None:
     plugins.load(modules=["plugin_fixtures.square"])
     plugins.reset()
     assert not plugins.is_loaded()
-    assert "square" not in vars(ng.ops)
-    assert "square" not in vars(Tensor)
+    assert "squared" not in vars(ng.ops)
+    assert "squared" not in vars(Tensor)
     # First use reloads the usual plugins, which do not include the fixture.
     assert (ng.tensor([2.0]) * 3).item() == 6.0
     assert plugins.is_loaded()
-    with pytest.raises(AttributeError, match="square"):
-        ng.tensor([2.0]).square()
+    with pytest.raises(AttributeError, match="squared"):
+        ng.tensor([2.0]).squared()
 
 
 @pytest.mark.parametrize(
@@ -183,7 +183,7 @@ def test_modules_still_load_when_entry_points_are_turned_off() -> None:
     code = _LIST_PLUGINS + "print(sorted(ng.plugins.registry().ops))"
     result = run_python(code, NANOGRAD_LOAD_PLUGINS="", NANOGRAD_PLUGINS="plugin_fixtures.square")
     assert result.returncode == 0, result.stderr
-    assert result.stdout.splitlines() == ["plugin_fixtures.square|NANOGRAD_PLUGINS", "['square']"]
+    assert result.stdout.splitlines() == ["plugin_fixtures.square|NANOGRAD_PLUGINS", "['squared']"]
 
 
 # -- python -m nanograd.plugins ----------------------------------------------------------------
@@ -212,7 +212,7 @@ def test_cli_json_is_machine_readable() -> None:
         "distribution": None,
         "version": None,
         "source": "-p",
-        "ops": ["square"],
+        "ops": ["squared"],
         "losses": ["half_sse"],
         "optimizers": ["still"],
     }

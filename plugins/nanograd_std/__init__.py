@@ -19,8 +19,10 @@ from nanograd_std import (
     losses,
     optimizers,
     reductions,
+    rounding,
     selection,
     shape,
+    trigonometric,
     unary,
 )
 
@@ -28,6 +30,8 @@ _OP_MODULES = (
     arithmetic,
     comparison,
     unary,
+    trigonometric,
+    rounding,
     activations,
     reductions,
     linalg,

@@ -1,4 +1,5 @@
-"""Broadcasting arithmetic: add, sub, mul, div, pow, maximum and minimum.
+"""Broadcasting arithmetic: add, sub, mul, div, pow, maximum and minimum, their NaN-ignoring
+fmax and fmin, and logaddexp and logaddexp2.
 
 Each vjp returns the gradient at the broadcast shape; the engine sums it back to the input's.
 The hot ones (add, sub, mul, div) are one NumPy ufunc forward and one or two tensor ops back.
@@ -55,6 +56,19 @@ def _choice_grad_y(g: Any, out: Any, x: Any, y: Any) -> Any:
 
 
 _TIE = "where x == y the gradient is split evenly, g/2 to each (as PyTorch's maximum)"
+_NAN = (
+    "; where one input is NaN the other is the result and takes the whole gradient (both NaN: "
+    "no gradient)"
+)
+
+
+def _logaddexp_grad(g: Any, out: Any, mine: Any, other: Any) -> Any:
+    # d/dx log(e^x + e^y) = e^x / (e^x + e^y) = exp(x - out), which never overflows.
+    return g * ng.ops.exp(mine - out)
+
+
+def _logaddexp2_grad(g: Any, out: Any, mine: Any, other: Any) -> Any:
+    return g * ng.ops.exp2(mine - out)
 
 
 def register_ops(register: Register) -> None:
@@ -116,4 +130,38 @@ def register_ops(register: Register) -> None:
         method=True,
         kink=_TIE.replace("maximum", "minimum"),
         doc="The elementwise smaller of x and y (NumPy's minimum), broadcasting.",
+    )
+    register(
+        "fmax",
+        np.fmax,
+        (_choice_grad_x, _choice_grad_y),
+        domain=domain.broadcast(apart=True),
+        method=True,
+        kink=_TIE.replace("maximum", "fmax") + _NAN,
+        doc="The elementwise larger of x and y ignoring NaN (np.fmax), broadcasting.",
+    )
+    register(
+        "fmin",
+        np.fmin,
+        (_choice_grad_x, _choice_grad_y),
+        domain=domain.broadcast(apart=True),
+        method=True,
+        kink=_TIE.replace("maximum", "fmin") + _NAN,
+        doc="The elementwise smaller of x and y ignoring NaN (np.fmin), broadcasting.",
+    )
+    register(
+        "logaddexp",
+        np.logaddexp,
+        (_logaddexp_grad, lambda g, out, x, y: _logaddexp_grad(g, out, y, x)),
+        domain=domain.broadcast(-20.0, 20.0),
+        method=True,
+        doc="log(exp(x) + exp(y)) without overflow, broadcasting.",
+    )
+    register(
+        "logaddexp2",
+        np.logaddexp2,
+        (_logaddexp2_grad, lambda g, out, x, y: _logaddexp2_grad(g, out, y, x)),
+        domain=domain.broadcast(-20.0, 20.0),
+        method=True,
+        doc="log2(2**x + 2**y) without overflow, broadcasting.",
     )

@@ -14,7 +14,7 @@ from nanograd import domain
 @ng.hookimpl
 def nanograd_register_ops(register: Callable[..., Any]) -> None:
     register(
-        "square",
+        "squared",
         np.square,
         lambda g, out, x: 2.0 * g * x,
         domain=domain.elementwise(),
@@ -25,7 +25,7 @@ def nanograd_register_ops(register: Callable[..., Any]) -> None:
 
 def half_sse(input: Any, target: Any) -> Any:
     """Half the sum of squared errors."""
-    return 0.5 * ng.ops.square(input - target).sum()
+    return 0.5 * ng.ops.squared(input - target).sum()
 
 
 @ng.hookimpl

@@ -1,4 +1,4 @@
-"""Registers an op named ``square`` too: loaded with ``square``, the names collide."""
+"""Registers an op named ``squared`` too: loaded with ``square``, the names collide."""
 
 from __future__ import annotations
 
@@ -13,4 +13,4 @@ from nanograd import domain
 
 @ng.hookimpl
 def nanograd_register_ops(register: Callable[..., Any]) -> None:
-    register("square", np.square, lambda g, out, x: 2.0 * g * x, domain=domain.elementwise())
+    register("squared", np.square, lambda g, out, x: 2.0 * g * x, domain=domain.elementwise())
