@@ -17,6 +17,7 @@ from nanograd.run.config import RUNNER_OPTIONS, format_config, parse_overrides
 from nanograd.run.console import Console
 from nanograd.run.errors import ExperimentError
 from nanograd.run.runner import EXIT_INTERRUPTED, EXIT_USAGE, Options, execute
+from nanograd.sweep import command as sweeps
 
 DESCRIPTION = """\
 Train the experiment in FILE and write a run folder <out>/<experiment>/<timestamp>-<id>/ with
@@ -26,7 +27,14 @@ plots.
 Override config keys with key=value; values are Python literals (lr=0.01, schedule=None, and
 quoted for the shell when they hold spaces: hidden='[32, 32]') and a bare word is a string
 (optimizer=sgd). A dict key's entries can be set one by one: optimizer_options.momentum=0.9.
---print-config lists every key of an experiment."""
+--print-config lists every key of an experiment.
+
+A sweep runs many configurations in parallel: a value with commas lists alternatives to try
+(lr=0.3,0.1 optimizer=sgd,adam is four runs; a comma inside brackets or quotes does not count:
+hidden=[16,16],[32,32] is two values), and uniform(a,b), loguniform(a,b), randint(a,b) or
+choice(x,y,...) draws a value per --trials. The sweep folder
+<out>/<experiment>/sweep-<timestamp>-<id>/ holds a run folder per run, sweep.json and sweep.csv.
+See docs/sweeps.md."""
 
 
 def _epilog() -> str:
@@ -44,10 +52,12 @@ def _epilog() -> str:
         "  python -m nanograd.run experiments/moons.py optimizer=sgd lr=0.1 epochs=50",
         "  python -m nanograd.run experiments/digits.py --print-config",
         "  python -m nanograd.run --resume runs/digits/20250101-120000-1a2b3c",
+        "  python -m nanograd.run experiments/moons.py lr=0.3,0.1 optimizer=sgd,adam --seeds 3",
+        "  python -m nanograd.run experiments/moons.py 'lr=loguniform(1e-3,1)' --trials 20",
         "",
-        "exit status: 0 completed, 1 failed while training, 2 a mistake in the command,",
-        "experiment file or config, 130 interrupted. The experiment file contract is in",
-        "docs/experiments.md.",
+        "exit status: 0 completed, 1 failed while training (a sweep: some run failed), 2 a",
+        "mistake in the command, experiment file or config, 130 interrupted. The experiment",
+        "file contract is in docs/experiments.md, sweeps in docs/sweeps.md.",
     ]
     return "\n".join(lines)
 
@@ -101,8 +111,8 @@ def parser() -> argparse.ArgumentParser:
         "--resume",
         type=Path,
         default=None,
-        metavar="RUN_DIR",
-        help="continue an interrupted run in its folder, to the same result",
+        metavar="DIR",
+        help="continue an interrupted run (or sweep) in its folder, to the same result",
     )
     p.add_argument(
         "--max-epochs",
@@ -113,6 +123,34 @@ def parser() -> argparse.ArgumentParser:
     )
     p.add_argument("--print-config", action="store_true", help="print the resolved config and exit")
     p.add_argument("--traceback", action="store_true", help="show the Python traceback of an error")
+    sweeps = p.add_argument_group("sweeps (docs/sweeps.md)")
+    sweeps.add_argument(
+        "--seeds",
+        type=int,
+        default=None,
+        metavar="K",
+        help="run every configuration with K seeds derived from --seed",
+    )
+    sweeps.add_argument(
+        "--trials",
+        type=int,
+        default=None,
+        metavar="N",
+        help="draw N random trials for the keys given as uniform(...), loguniform(...), ...",
+    )
+    sweeps.add_argument(
+        "--workers",
+        type=int,
+        default=None,
+        metavar="N",
+        help="runs at once in local processes (default: the number of cores; 1: in this one)",
+    )
+    sweeps.add_argument(
+        "--cluster",
+        default=None,
+        metavar="ADDRESS",
+        help="run on a Dask cluster: a scheduler address (tcp://host:8786) or scheduler file",
+    )
     return p
 
 
@@ -132,6 +170,8 @@ def main(argv: Sequence[str] | None = None) -> int:
                 "give an experiment file (e.g. python -m nanograd.run experiments/linreg.py) "
                 "or --resume RUN_DIR"
             )
+        if sweeps.wants_sweep(args):
+            return sweeps.main(args, args_list, console)
         options = Options(
             experiment=args.file,
             overrides=parse_overrides(args.overrides),

@@ -133,7 +133,12 @@ def parse_literal(text: str) -> Any:
 
 def parse_overrides(items: Sequence[str]) -> dict[str, Any]:
     """``["lr=0.1", "hidden=[8, 8]"]`` as ``{"lr": 0.1, "hidden": [8, 8]}``, in order given."""
-    overrides: dict[str, Any] = {}
+    return {key: parse_literal(text) for key, text in split_overrides(items).items()}
+
+
+def split_overrides(items: Sequence[str]) -> dict[str, str]:
+    """``["lr=0.1"]`` as ``{"lr": "0.1"}``: each key with its value's text, in order given."""
+    overrides: dict[str, str] = {}
     for item in items:
         key, sep, text = item.partition("=")
         key = key.strip()
@@ -144,7 +149,7 @@ def parse_overrides(items: Sequence[str]) -> dict[str, Any]:
             )
         if key in overrides:
             raise ConfigError(f"override {key!r} is given twice")
-        overrides[key] = parse_literal(text)
+        overrides[key] = text
     return overrides
 
 

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import importlib.util
 import inspect
+import linecache
 import sys
 import traceback
 from collections.abc import Callable
@@ -47,6 +48,7 @@ class Experiment:
     path: Path
     module: ModuleType
     config: dict[str, Any]
+    source: bytes = b""  # the file's text as imported, copied into the run folder
 
     def has(self, function: str) -> bool:
         return callable(getattr(self.module, function, None))
@@ -75,19 +77,31 @@ def where_in(exc: BaseException, path: Path) -> str:
     return found
 
 
-def load(path: str | Path, name: str | None = None, helpers: Path | None = None) -> Experiment:
+def load(
+    path: str | Path,
+    name: str | None = None,
+    helpers: Path | None = None,
+    source: bytes | None = None,
+) -> Experiment:
     """Import the experiment file at ``path`` and check it keeps the contract.
 
     The experiment's ``name`` is the file's stem unless given (a resumed run keeps its name).
     Modules beside the file can be imported from it, and from ``helpers`` if given (a resumed
-    run's copy of an experiment imports them from where the original lives).
+    run's copy of an experiment imports them from where the original lives). With ``source``
+    the file's text is given rather than read: a sweep's job carries it to a machine where
+    ``path`` need not exist, and errors still name ``path``; only ``helpers`` is importable then.
     """
     file = Path(path)
-    if not file.exists():
-        raise ExperimentError(f"{file}: no such experiment file")
-    if file.is_dir() or file.suffix != ".py":
-        raise ExperimentError(f"{file}: an experiment is a Python file ending in .py")
-    module = _import(file, helpers)
+    if source is None:
+        if not file.exists():
+            raise ExperimentError(f"{file}: no such experiment file")
+        if file.is_dir() or file.suffix != ".py":
+            raise ExperimentError(f"{file}: an experiment is a Python file ending in .py")
+        source = file.read_bytes()
+        places = [helpers, file.parent]
+    else:
+        places = [helpers]
+    module = _import(file, source, places)
     config = getattr(module, "config", None)
     if config is None:
         raise ExperimentError(f"{file}: no `config` dict; {CONTRACT}")
@@ -102,24 +116,29 @@ def load(path: str | Path, name: str | None = None, helpers: Path | None = None)
                 raise ExperimentError(f"{file}: no {function}() function; {CONTRACT}")
             continue
         _check_signature(file, function, func, params)
-    return Experiment(name or file.stem, file, module, check_config(config, str(file)))
+    return Experiment(name or file.stem, file, module, check_config(config, str(file)), source)
 
 
-def _import(file: Path, helpers: Path | None = None) -> ModuleType:
-    """Import ``file`` as a module. Its folder goes on ``sys.path`` first, as for a script, so an
-    experiment can import a helper module beside it (``from digits import load_digits``)."""
-    for place in (helpers, file.parent):
+def _import(file: Path, source: bytes, places: list[Path | None]) -> ModuleType:
+    """Run ``source`` as the module of ``file``. The folders in ``places`` (the file's own, as
+    for a script) go on ``sys.path`` first, so an experiment can import a helper module beside
+    it (``from digits import load_digits``)."""
+    for place in places:
         folder = str(place.resolve()) if place is not None else None
         if folder is not None and folder not in sys.path:
             sys.path.insert(0, folder)
     name = f"nanograd_experiment_{file.stem}"
-    spec = importlib.util.spec_from_file_location(name, file)
-    if spec is None or spec.loader is None:
+    spec = importlib.util.spec_from_loader(name, loader=None, origin=str(file))
+    if spec is None:
         raise ExperimentError(f"{file}: cannot be imported as a Python module")
     module = importlib.util.module_from_spec(spec)
+    module.__file__ = str(file)
     sys.modules[name] = module  # dataclasses and pickle-free introspection look modules up here
+    # Tracebacks show the lines of the text that ran, even where the file is not on disk.
+    lines = source.decode("utf-8", errors="replace").splitlines(keepends=True)
+    linecache.cache[str(file)] = (len(source), None, lines, str(file))
     try:
-        spec.loader.exec_module(module)
+        exec(compile(source, str(file), "exec", dont_inherit=True), module.__dict__)
     except SyntaxError as exc:
         sys.modules.pop(name, None)
         text = (exc.text or "").strip()

@@ -26,18 +26,26 @@ class RunFolder:
         self.path = path
 
     @classmethod
-    def create(cls, out: Path, experiment: str) -> RunFolder:
-        """A new, empty folder; the short random id keeps two runs in one second apart."""
+    def create(cls, out: Path, experiment: str, prefix: str = "") -> RunFolder:
+        """A new, empty folder; the short random id keeps two runs in one second apart.
+        ``prefix`` starts the name (a sweep's folder is ``sweep-<timestamp>-<id>``)."""
         parent = out / experiment
         parent.mkdir(parents=True, exist_ok=True)
         stamp = time.strftime("%Y%m%d-%H%M%S")
         while True:
-            path = parent / f"{stamp}-{secrets.token_hex(3)}"
+            path = parent / f"{prefix}{stamp}-{secrets.token_hex(3)}"
             try:
                 path.mkdir()
             except FileExistsError:
                 continue
             return cls(path)
+
+    @classmethod
+    def new(cls, path: Path) -> RunFolder:
+        """The folder ``path``, made now; it must not exist yet."""
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.mkdir()
+        return cls(path)
 
     def file(self, name: str) -> Path:
         return self.path / name

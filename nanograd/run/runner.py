@@ -56,6 +56,10 @@ class Options:
     resume: Path | None = None
     traceback: bool = False
     argv: list[str] = field(default_factory=list)
+    # A sweep's job sets these: the experiment's text (the file may not exist where the job
+    # runs), and the exact run folder to make instead of a new one under out/<experiment>/.
+    source: bytes | None = None
+    run_dir: Path | None = None
 
 
 def execute(options: Options, console: Console) -> int:
@@ -89,7 +93,7 @@ def execute(options: Options, console: Console) -> int:
 def _start(options: Options, console: Console) -> tuple[Run, dict[str, Any]]:
     """Load and build a new run; returns it and what its config.json will say."""
     assert options.experiment is not None
-    exp = experiments.load(options.experiment)
+    exp = experiments.load(options.experiment, source=options.source)
     config = apply_overrides(exp.config, options.overrides)
     if options.max_epochs is not None:
         config["epochs"] = min(config["epochs"], options.max_epochs)
@@ -111,11 +115,14 @@ def _start(options: Options, console: Console) -> tuple[Run, dict[str, Any]]:
 def _create_folder(run: Run, options: Options, record: dict[str, Any]) -> dict[str, Any]:
     """Make the run folder, write config.json and the experiment's copy; returns the summary."""
     try:
-        folder = RunFolder.create(options.out, run.name)
+        if options.run_dir is None:
+            folder = RunFolder.create(options.out, run.name)
+        else:
+            folder = RunFolder.new(options.run_dir)
         run.folder = folder
         run.console.attach(folder.file("log.txt"))
         folder.write_json("config.json", record)
-        folder.write_bytes("experiment.py", run.experiment.path.read_bytes())
+        folder.write_bytes("experiment.py", run.experiment.source)
     except OSError as exc:
         raise ExperimentError(
             f"cannot write a run folder under --out {options.out}: {exc.strerror or exc} "
