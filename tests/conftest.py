@@ -9,10 +9,12 @@ Gradient checks never have a deadline (a full Jacobian takes what it takes).
 
 from __future__ import annotations
 
+import importlib
 import os
 import sys
 from collections.abc import Callable, Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 from hypothesis import settings
@@ -32,6 +34,33 @@ settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "dev"))
 TESTS = Path(__file__).resolve().parent
 if str(TESTS) not in sys.path:
     sys.path.insert(0, str(TESTS))
+
+
+class Needs:
+    """``needs(what, available, install)``: a test's real outside part (a browser, a Dask
+    cluster) is there, or the test cannot run. On a developer's machine it is skipped with the
+    install command as the reason; in CI, where .ci/run installs everything, it fails."""
+
+    def __call__(self, what: str, available: bool, install: str) -> None:
+        if available:
+            return
+        message = f"needs {what}, which is not installed here ({install})"
+        if os.environ.get("CI") or os.environ.get("HYPOTHESIS_PROFILE") == "ci":
+            pytest.fail(f"CI {message}")
+        pytest.skip(message)
+
+    def module(self, name: str, install: str) -> Any:
+        """The module ``name``, imported, when it is installed."""
+        try:
+            return importlib.import_module(name)
+        except ImportError:
+            self(f"the Python module {name}", False, install)
+            raise
+
+
+@pytest.fixture(scope="session")
+def needs() -> Needs:
+    return Needs()
 
 
 @pytest.fixture

@@ -10,5 +10,6 @@ writes a sweep folder. See docs/sweeps.md. Modules, one job each:
 - ``executors``: this process, a local process pool, or a Dask cluster;
 - ``driver``: submitting and collecting jobs, failures and Ctrl-C;
 - ``folder``: the sweep folder, sweep.json and sweep.csv; ``progress``: the bar and lines;
+- ``plots``: learning curves and the final metric by swept key; ``report``: report.html;
 - ``command``: the command line of a new or resumed sweep.
 """

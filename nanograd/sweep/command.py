@@ -37,6 +37,7 @@ from nanograd.sweep.folder import ENDED, SWEEP_CSV, SWEEP_JSON, SweepFolder, run
 from nanograd.sweep.grammar import format_value
 from nanograd.sweep.plan import RunSpec, Space, expand, parse_space, resolve
 from nanograd.sweep.progress import Progress, best_run, label
+from nanograd.sweep.report import write_outputs
 from nanograd.sweep.sources import local_modules
 
 SWEEP_FLAGS = ("seeds", "trials", "workers", "cluster")
@@ -444,8 +445,16 @@ def _status(runs: Sequence[Mapping[str, Any]], outcome: Outcome) -> str:
 
 
 def _finish(sweep: SweepFolder, console: Console, plots: bool) -> list[str]:
-    """The files the session leaves beside the run folders."""
-    return [SWEEP_JSON, SWEEP_CSV]
+    """The figures and report.html; a failure there is a warning, and loses nothing else."""
+    written = [SWEEP_JSON, SWEEP_CSV]
+    try:
+        written += write_outputs(sweep, plots)
+    except Exception as exc:
+        console.error(
+            f"warning: drawing the sweep's figures or report.html failed: "
+            f"{type(exc).__name__}: {exc}; sweep.json, sweep.csv and the runs are written"
+        )
+    return written
 
 
 def _report(sweep: SweepFolder, outcome: Outcome, console: Console, written: list[str]) -> int:
