@@ -18,84 +18,18 @@ walk and a second walk fails with a clear error instead of a wrong answer.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
 from nanograd._mode import grad_mode
-from nanograd.registry import OpDef
-from nanograd.tensor import Tensor, _make, as_tensor
+from nanograd.graph import count_consumers, leading_to
+from nanograd.tensor import Tensor, as_tensor, engine_op, wrap
 
-# Tensor -> how many tensors of the graph being walked consume it. Tensors are dict keys by
-# identity: their hash is object.__hash__, and dicts compare keys with ``is`` before ``==``.
-_Graph = dict[Tensor, int]
+if TYPE_CHECKING:
+    from nanograd.registry import OpDef
+
 _NO_PARAMS: dict[str, Any] = {}  # shared, never written
-
-
-def _freed_error(t: Tensor) -> RuntimeError:
-    assert t._op is not None
-    return RuntimeError(
-        f"trying to backward through op {t._op.name!r} a second time, but its graph was freed "
-        "by the first backward; pass retain_graph=True to the first backward() (or ng.grad) "
-        "if you need to go through the graph twice"
-    )
-
-
-def _count_consumers(roots: Sequence[Tensor], keep: set[Tensor] | None) -> _Graph:
-    """Pass 1: every tensor reachable from ``roots`` that requires grad, with its fan-out.
-
-    ``keep``, when given, limits the walk to those tensors (the ones a gradient is wanted
-    through). A tensor whose graph was freed by an earlier walk fails here, before any gradient
-    has been written anywhere.
-    """
-    consumers: _Graph = dict.fromkeys(roots, 0)
-    stack = list(consumers)
-    while stack:
-        t = stack.pop()
-        inputs = t._inputs
-        if inputs is None:
-            if t._op is not None:
-                raise _freed_error(t)
-            continue
-        for x in inputs:
-            if isinstance(x, Tensor) and x._requires_grad:
-                if keep is not None and x not in keep:
-                    continue
-                n = consumers.get(x)
-                if n is None:
-                    consumers[x] = 1
-                    stack.append(x)
-                else:
-                    consumers[x] = n + 1
-    return consumers
-
-
-def _leading_to(roots: Sequence[Tensor], targets: set[Tensor]) -> set[Tensor]:
-    """The tensors between ``roots`` and ``targets``: those some target is reachable from.
-
-    Used by :func:`grad` so the walk skips the parts of the graph that lead to no requested
-    input (in a gradient penalty, the whole network's parameters). An iterative post-order DFS.
-    """
-    leads: set[Tensor] = set()
-    done: set[Tensor] = set()
-    stack: list[tuple[Tensor, bool]] = [(r, False) for r in roots]
-    while stack:
-        t, expanded = stack.pop()
-        if t._op is not None and t._inputs is None:
-            raise _freed_error(t)
-        inputs = t._inputs or ()
-        if expanded:
-            done.add(t)
-            if t in targets or any(isinstance(x, Tensor) and x in leads for x in inputs):
-                leads.add(t)
-            continue
-        if t in done:
-            continue
-        stack.append((t, True))
-        for x in inputs:
-            if isinstance(x, Tensor) and x._requires_grad and x not in done:
-                stack.append((x, False))
-    return leads
 
 
 def _sum_to_shape(g: Tensor, shape: tuple[int, ...], op: OpDef, index: int) -> Tensor:
@@ -112,9 +46,9 @@ def _sum_to_shape(g: Tensor, shape: tuple[int, ...], op: OpDef, index: int) -> T
         lead + i for i, n in enumerate(shape) if n == 1 and gshape[lead + i] != 1
     )
     if axes:
-        g = g.sum(axis=axes)
+        g = engine_op("sum", "undoing broadcasting in backward()")(g, axis=axes)
     if g.data.shape != shape:
-        g = g.reshape(shape)
+        g = engine_op("reshape", "undoing broadcasting in backward()")(g, shape)
     return g
 
 
@@ -125,7 +59,7 @@ def _conform(gx: Any, x: Tensor, op: OpDef, index: int) -> Tensor:
     if g.data.shape != xdata.shape:
         g = _sum_to_shape(g, xdata.shape, op, index)
     if g.data.dtype != xdata.dtype:
-        g = g.astype(xdata.dtype)
+        g = g.astype(xdata.dtype)  # the shape helper: it calls the engine op "astype"
     return g
 
 
@@ -142,8 +76,8 @@ def _seed(output: Tensor, grad: Any, what: str) -> Tensor:
                 f"this output has shape {output.data.shape}, so pass the gradient of that shape "
                 "(e.g. ng.ones_like(out))"
             )
-        return _make(np.ones_like(output.data))
-    seed = grad if isinstance(grad, Tensor) else _make(np.array(grad, dtype=output.data.dtype))
+        return wrap(np.ones_like(output.data))
+    seed = grad if isinstance(grad, Tensor) else wrap(np.array(grad, dtype=output.data.dtype))
     if seed.data.shape != output.data.shape:
         raise ValueError(
             f"{what}: the gradient has shape {seed.data.shape} but the output has shape "
@@ -166,8 +100,8 @@ def _run(
     With ``capture`` (from :func:`grad`) the walk stops short of tensors that lead to no
     captured one, and no ``.grad`` is written.
     """
-    keep = None if capture is None else _leading_to(outputs, set(capture))
-    consumers = _count_consumers(outputs, keep)
+    keep = None if capture is None else leading_to(outputs, set(capture))
+    consumers = count_consumers(outputs, keep)
     grads: dict[Tensor, Tensor] = {}
     for out, seed in zip(outputs, seeds, strict=True):
         prev = grads.get(out)
@@ -214,7 +148,7 @@ def _run(
                             gx = None
                         elif params:
                             gx = vjp(g, t, *inputs, **params)
-                        else:  # as in tensor.make_function: no empty ** unpacking per node
+                        else:  # as in call.make_function: no empty ** unpacking
                             gx = vjp(g, t, *inputs)
                     if gx is not None:
                         if (
@@ -253,8 +187,8 @@ def _variadic_grads(
 def _plus(a: Tensor, b: Tensor, create_graph: bool) -> Tensor:
     """The sum of two gradients of one tensor: recorded only when the graph is being built."""
     if create_graph:
-        return a + b
-    return _make(a.data + b.data)
+        return engine_op("add", "summing gradients with create_graph=True")(a, b)  # type: ignore[no-any-return]
+    return wrap(a.data + b.data)
 
 
 def _accumulate_leaf(t: Tensor, g: Tensor, create_graph: bool) -> None:
@@ -262,7 +196,7 @@ def _accumulate_leaf(t: Tensor, g: Tensor, create_graph: bool) -> None:
     if t.grad is None:
         # Without create_graph, a fresh array: the leaf's gradient must not alias the seed or
         # another leaf's gradient (an identity vjp such as add's passes one array to both).
-        t.grad = g if create_graph else _make(g.data.copy())
+        t.grad = g if create_graph else wrap(g.data.copy())
     else:
         t.grad = _plus(t.grad, g, create_graph)
 
@@ -347,5 +281,23 @@ def grad(
             result.append(None)
         else:
             # Without create_graph, a fresh array that aliases neither a seed nor another result.
-            result.append(g if create_graph else _make(g.data.copy()))
+            result.append(g if create_graph else wrap(g.data.copy()))
     return tuple(result)
+
+
+def _tensor_backward(
+    self: Tensor, grad: Any = None, retain_graph: bool | None = None, create_graph: bool = False
+) -> None:
+    """Accumulate d(self)/d(leaf), weighted by ``grad``, into every leaf's ``.grad``.
+
+    A tensor of more than one element needs ``grad`` of its own shape. The graph is freed
+    afterwards unless ``retain_graph`` (which defaults to ``create_graph``);
+    ``create_graph=True`` records the backward pass itself so the gradients can be
+    differentiated again.
+    """
+    backward([self], None if grad is None else [grad], retain_graph, create_graph)
+
+
+# The walk lives here and the type in nanograd.tensor, which imports no part of the engine.
+_tensor_backward.__name__ = _tensor_backward.__qualname__ = "backward"
+Tensor.backward = _tensor_backward  # type: ignore[method-assign]

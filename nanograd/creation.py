@@ -10,7 +10,7 @@ from typing import Any
 
 import numpy as np
 
-from nanograd.tensor import Tensor, _make
+from nanograd.tensor import Tensor, wrap
 
 
 def _shape(shape: tuple[Any, ...]) -> tuple[int, ...]:
@@ -20,7 +20,7 @@ def _shape(shape: tuple[Any, ...]) -> tuple[int, ...]:
 
 
 def _leaf(array: np.ndarray, requires_grad: bool) -> Tensor:
-    t = _make(array)
+    t = wrap(array)
     if requires_grad:
         t.requires_grad = True  # refuses integer and boolean dtypes
     return t

@@ -15,15 +15,14 @@ from typing import Any
 
 import numpy as np
 
+from nanograd.call import make_function
+from nanograd.contract import RegisterLoss, RegisterOp, RegisterOptimizer, Vjp
 from nanograd.domain import Domain
 from nanograd.tensor import ENGINE_ATTRIBUTES
 
 
 class PluginError(Exception):
     """A plugin failed to load or declared something the host cannot accept."""
-
-
-Vjp = Callable[..., Any]
 
 
 @dataclass(eq=False)
@@ -61,8 +60,8 @@ class OpDef:
     output_ops: tuple[OpDef, ...] = field(default=(), repr=False)
     result_type: Any = field(default=None, repr=False)
     """For several outputs: the named tuple the bound function returns them in."""
-    function: Callable[..., Any] = field(default=lambda *a, **k: None, repr=False)
-    """The bound callable users reach as ``ng.ops.<name>``; set when the registry is bound."""
+    function: Callable[..., Any] = field(default=None, repr=False)  # type: ignore[assignment]
+    """The callable users reach as ``ng.ops.<name>``, made once when the op is registered."""
 
     def __repr__(self) -> str:
         return f"<op {self.name} from {self.plugin}>"
@@ -77,6 +76,11 @@ class LossDef:
     plugin: str
     domain: Domain | None = None
     doc: str = ""
+    arity: int = field(init=False)
+    """How many tensors it takes before its options: its required positional parameters."""
+
+    def __post_init__(self) -> None:
+        self.arity = max(_required_positional(self.function), 1)
 
 
 @dataclass(eq=False)
@@ -87,6 +91,23 @@ class OptimizerDef:
     cls: Callable[..., Any]
     plugin: str
     doc: str = ""
+
+
+# The ops the engine itself calls, with the parameters it passes them and what for. A plugin set
+# without one of them loads (a one-op plugin is useful on its own) with a warning naming it, and
+# the engine raises NotImplementedError naming the op where it needs it; an op of one of these
+# names that cannot be called the way the engine calls it is refused at load.
+ENGINE_OPS: dict[str, tuple[int, tuple[str, ...], str]] = {
+    "add": (2, (), "summing gradients when backward() records its own graph"),
+    "sum": (1, ("axis",), "undoing broadcasting in backward()"),
+    "reshape": (1, ("shape",), "undoing broadcasting in backward(), and Tensor.reshape"),
+    "astype": (1, ("dtype",), "giving each gradient its input's dtype, and Tensor.astype"),
+    "transpose": (1, ("axes",), "Tensor.T, Tensor.mT, Tensor.transpose"),
+}
+
+
+class EngineOpsWarning(UserWarning):
+    """The loaded plugins register none of some op the engine itself calls."""
 
 
 def _check_name(kind: str, name: object, plugin: str) -> str:
@@ -162,6 +183,23 @@ def _accepts_positional(func: Callable[..., Any], count: int) -> bool:
     return True
 
 
+def _check_engine_op(op: OpDef) -> None:
+    """An op named like one the engine calls must take the inputs and parameters it passes."""
+    declared = ENGINE_OPS.get(op.name)
+    if declared is None:
+        return
+    arity, params, why = declared
+    lacking = [p for p in params if p not in op.param_names and not op.any_params]
+    if op.variadic or op.arity != arity or lacking:
+        wanted = ", ".join(["x" * (arity == 1) or "x, y", *params])
+        raise PluginError(
+            f"plugin {op.plugin!r}, op {op.name!r}: the engine calls {op.name}({wanted}) for "
+            f"{why}, but this op takes {op.arity} tensor input(s) and the parameters "
+            f"({', '.join(op.param_names) or 'none'}); register it with that signature or "
+            "under another name"
+        )
+
+
 class Registry:
     """Every op, loss and optimizer the loaded plugins registered, by name."""
 
@@ -169,6 +207,10 @@ class Registry:
         self.ops: dict[str, OpDef] = {}
         self.losses: dict[str, LossDef] = {}
         self.optimizers: dict[str, OptimizerDef] = {}
+
+    def missing_engine_ops(self) -> list[str]:
+        """The names in :data:`ENGINE_OPS` that no loaded plugin registers."""
+        return [name for name in ENGINE_OPS if name not in self.ops]
 
     def copy(self) -> Registry:
         """A registry with the same entries, to fill further without touching this one."""
@@ -180,7 +222,7 @@ class Registry:
 
     # -- the callbacks handed to plugins -------------------------------------------------------
 
-    def op_registrar(self, plugin: str) -> Callable[..., OpDef]:
+    def op_registrar(self, plugin: str) -> RegisterOp:
         """The ``register`` callback for ``nanograd_register_ops``, bound to one plugin."""
 
         def register(
@@ -214,12 +256,14 @@ class Registry:
                     differentiable, twice_differentiable, kink, doc, inputs,
                 )  # fmt: skip
             self._check_method(op)
+            _check_engine_op(op)
+            op.function = make_function(op)
             self._add("op", self.ops, op)
             return op
 
         return register
 
-    def loss_registrar(self, plugin: str) -> Callable[..., LossDef]:
+    def loss_registrar(self, plugin: str) -> RegisterLoss:
         """The ``register`` callback for ``nanograd_register_losses``, bound to one plugin."""
 
         def register(
@@ -238,7 +282,7 @@ class Registry:
 
         return register
 
-    def optimizer_registrar(self, plugin: str) -> Callable[..., OptimizerDef]:
+    def optimizer_registrar(self, plugin: str) -> RegisterOptimizer:
         """The ``register`` callback for ``nanograd_register_optimizers``, bound to one plugin."""
 
         def register(name: str, cls: Callable[..., Any], *, doc: str | None = None) -> OptimizerDef:

@@ -17,8 +17,9 @@ import pytest
 
 import nanograd as ng
 from nanograd import domain
+from nanograd.call import make_function
 from nanograd.registry import Registry
-from nanograd.tensor import Tensor, make_function
+from nanograd.tensor import Tensor
 
 
 def numeric_grad(f: Callable[[np.ndarray], float], x: np.ndarray, eps: float = 1e-6) -> np.ndarray:

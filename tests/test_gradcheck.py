@@ -12,7 +12,7 @@ import nanograd.autograd
 from nanograd import domain
 from nanograd.domain import Case
 from nanograd.gradcheck import GradcheckError
-from nanograd.tensor import _make
+from nanograd.tensor import wrap
 from nanograd.testing import (
     arrays,
     broadcastable_shapes,
@@ -132,13 +132,13 @@ def test_a_gradient_aliasing_the_upstream_gradient_is_reported(
 
 
 def test_a_gradient_of_the_wrong_dtype_is_reported(monkeypatch: pytest.MonkeyPatch) -> None:
-    _leaf_gradient_becomes(monkeypatch, lambda g: _make(g.data.astype(np.float32)))
+    _leaf_gradient_becomes(monkeypatch, lambda g: wrap(g.data.astype(np.float32)))
     with pytest.raises(GradcheckError, match="has dtype float32 but the input is float64"):
         ng.gradcheck(lambda a: a.exp(), (A,))
 
 
 def test_a_gradient_of_the_wrong_shape_is_reported(monkeypatch: pytest.MonkeyPatch) -> None:
-    _leaf_gradient_becomes(monkeypatch, lambda g: _make(g.data.ravel().copy()))
+    _leaf_gradient_becomes(monkeypatch, lambda g: wrap(g.data.ravel().copy()))
     with pytest.raises(GradcheckError, match=r"has shape \(6,\) but the input has shape \(2, 3\)"):
         ng.gradcheck(lambda a: a.exp(), (A,))
 

@@ -10,8 +10,9 @@ import pytest
 
 import nanograd as ng
 from nanograd import domain, plugins
+from nanograd.binding import bind
+from nanograd.call import make_function
 from nanograd.registry import OpDef, PluginError, Registry
-from nanograd.tensor import bind_ops, make_function
 
 PLUGIN = "acme_ops"
 
@@ -58,7 +59,7 @@ def test_method_true_binds_the_op_name_and_a_string_binds_that_name() -> None:
                           method=True).method == "cube"  # fmt: skip
     assert registrar(reg)("cube2", lambda x: x**3, unary_vjp, domain=domain.elementwise(),
                           method="cubed").method == "cubed"  # fmt: skip
-    bind_ops(reg)
+    bind(reg.ops.values())
     x = ng.tensor([2.0])
     assert (x.cube().item(), x.cubed().item()) == (8.0, 8.0)
     assert not hasattr(x, "cube2")

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import importlib
 import os
+import warnings
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from importlib import metadata
@@ -22,9 +23,9 @@ from typing import Any
 
 import pluggy
 
+from nanograd import binding
 from nanograd._distribution import DISTRIBUTION
-from nanograd.registry import PluginError, Registry
-from nanograd.tensor import bind_ops, unbind_ops
+from nanograd.registry import ENGINE_OPS, EngineOpsWarning, PluginError, Registry
 
 ENTRY_POINT_GROUP = "nanograd"
 # The hook specifications a plugin may implement: the engine's registration hooks and the
@@ -130,14 +131,25 @@ def reset() -> None:
     """
     global _state
     _state = _State()
-    unbind_ops()
+    binding.unbind()
 
 
 def _commit(state: _State) -> None:
-    """Make a fully loaded state the current one and bind its ops."""
+    """Make a fully loaded state the current one and bind the ops it added."""
     global _state
-    bind_ops(state.registry)
+    added = [op for name, op in state.registry.ops.items() if name not in _state.registry.ops]
+    binding.bind(added)
     _state = state
+    missing = state.registry.missing_engine_ops()
+    if missing and added:
+        needs = "; ".join(f"{name!r} for {ENGINE_OPS[name][2]}" for name in missing)
+        warnings.warn(
+            f"no loaded plugin registers the op(s) the engine itself calls: {needs}. "
+            "Those uses raise NotImplementedError naming the op; nanograd_std registers them "
+            f"(is it left out by {LOAD_ENV}?)",
+            EngineOpsWarning,
+            stacklevel=3,
+        )
 
 
 def _load_more(modules: Sequence[str]) -> None:
@@ -300,3 +312,7 @@ def _recording(register: Callable[..., Any], into: list[str]) -> Callable[..., A
         return item
 
     return recording
+
+
+binding.set_loader(load)
+binding.unbind()

@@ -21,19 +21,12 @@ from hypothesis import strategies as st
 from nanograd import plugins
 from nanograd.autograd import backward
 from nanograd.domain import Case, Domain, broadcast, elementwise
-from nanograd.gradcheck import (
-    GradcheckError,
-    _arrays_of,
-    _check_unchanged,
-    _default_labels,
-    _is_floating,
-    _Labels,
-    _snapshot,
-    gradcheck,
-    gradgradcheck,
-)
+from nanograd.gradcheck import gradcheck, gradgradcheck
+from nanograd.graph import ops_in
+from nanograd.integrity import arrays_of, check_unchanged, snapshot
+from nanograd.jacobian import GradcheckError, Labels, default_labels, is_floating
 from nanograd.lookup import find
-from nanograd.registry import LossDef, OpDef, Registry, _required_positional
+from nanograd.registry import LossDef, OpDef, Registry
 from nanograd.tensor import Tensor
 from nanograd.testing.strategies import accepted_params, domain_cases
 
@@ -86,9 +79,7 @@ class Target:
         return elementwise()
 
     def arity(self) -> int:
-        if isinstance(self.definition, OpDef):
-            return self.definition.arity
-        return max(_required_positional(self.definition.function), 1)
+        return self.definition.arity
 
     def has_gradient(self, position: int) -> bool:
         """Whether input ``position`` (of the flattened inputs) has a vjp to check."""
@@ -232,7 +223,7 @@ def _candidates(target: Target, inputs: Sequence[Any]) -> list[int]:
         if isinstance(x, Tensor):
             if x.requires_grad:
                 chosen.append(i)
-        elif isinstance(x, np.ndarray) and _is_floating(x) and target.has_gradient(i):
+        elif isinstance(x, np.ndarray) and is_floating(x) and target.has_gradient(i):
             chosen.append(i)
     return chosen
 
@@ -288,24 +279,6 @@ def _arguments(inputs: Sequence[Any], constants: frozenset[int]) -> list[Any]:
     return args
 
 
-def _graph_ops(outputs: Sequence[Tensor]) -> set[OpDef]:
-    """Every op in the graph that made ``outputs``."""
-    seen: set[int] = set()
-    found: set[OpDef] = set()
-    stack = list(outputs)
-    while stack:
-        t = stack.pop()
-        if id(t) in seen:
-            continue
-        seen.add(id(t))
-        if t.grad_fn is not None:
-            found.add(t.grad_fn)
-        for x in t._inputs or ():
-            if isinstance(x, Tensor):
-                stack.append(x)
-    return found
-
-
 def _as_tuple(result: Any) -> tuple[Any, ...]:
     return tuple(result) if isinstance(result, (tuple, list)) else (result,)
 
@@ -341,7 +314,7 @@ def _check(t: Target, example: Example, order: Order) -> Literal["pass", "n/a"]:
     wrt = [i for i in _candidates(t, inputs) if i not in example.constants]
     args = _arguments(inputs, example.constants)
     param_arrays = [(j, v) for j, v in enumerate(params.values()) if isinstance(v, np.ndarray)]
-    params_before = _snapshot(param_arrays)
+    params_before = snapshot(param_arrays)
 
     def fn(*xs: Any) -> Any:
         return t.call(_rebuild(t, example.case, xs), params)
@@ -361,25 +334,25 @@ def _check(t: Target, example: Example, order: Order) -> Literal["pass", "n/a"]:
     else:
         probe = [Tensor(x, requires_grad=True) if i in wrt else x for i, x in enumerate(args)]
         outputs = [o for o in _as_tuple(fn(*probe)) if isinstance(o, Tensor)]
-        if any(not op.twice_differentiable for op in _graph_ops(outputs)):
+        if any(not op.twice_differentiable for op in ops_in(outputs)):
             status = "n/a"
         else:
             gradgradcheck(fn, args, wrt=wrt, seed=example.seed, name=t.label, fast=True)
-    names = _Labels(t.label, [f"parameter {key!r}" for key in params], [], [], order)
-    _check_unchanged(param_arrays, params_before, names.inputs, "forward or backward", names)
+    names = Labels(t.label, [f"parameter {key!r}" for key in params], [], [], order)
+    check_unchanged(param_arrays, params_before, names.inputs, "forward or backward", names)
     return status
 
 
 def _check_constant_output(t: Target, fn: Callable[..., Any], args: Sequence[Any]) -> None:
     """A non-differentiable op's results stay out of the graph, even from inputs that ask."""
     leaves = [
-        Tensor(x, requires_grad=True) if isinstance(x, np.ndarray) and _is_floating(x) else x
+        Tensor(x, requires_grad=True) if isinstance(x, np.ndarray) and is_floating(x) else x
         for x in args
     ]
-    before = _snapshot(_arrays_of(leaves))
+    before = snapshot(arrays_of(leaves))
     outputs = _as_tuple(fn(*leaves))
-    names = _default_labels(t.label, len(leaves), len(outputs))
-    _check_unchanged(_arrays_of(leaves), before, names.inputs, "forward", names)
+    names = default_labels(t.label, len(leaves), len(outputs))
+    check_unchanged(arrays_of(leaves), before, names.inputs, "forward", names)
     for k, out in enumerate(outputs):
         if isinstance(out, Tensor) and out.requires_grad:
             raise GradcheckError(
