@@ -17,6 +17,7 @@ PACKAGE = Path(nanograd.__file__).resolve().parent
 # loader, gradient checking. Everything else (nn, optim, run, testing) is built on it.
 ENGINE_CORE = [
     "tensor.py", "call.py", "binding.py", "graph.py", "autograd.py", "registry.py",
+    "definitions.py", "declaration.py",
     "contract.py", "hookspecs.py", "plugins/__init__.py", "ops.py", "lookup.py", "_mode.py",
     "domain.py", "creation.py", "gradcheck.py", "jacobian.py", "integrity.py", "__init__.py",
 ]  # fmt: skip
