@@ -13,7 +13,6 @@ and writes plain words bare, so a run's repeat command reads as a person would t
 
 from __future__ import annotations
 
-import math
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -21,11 +20,11 @@ from typing import Any
 
 from nanograd.run.config import parse_literal
 from nanograd.run.errors import ConfigError
+from nanograd.sweep.literals import format_value as format_value  # re-exported
 from nanograd.sweep.samplers import SAMPLERS, Sampler
 
 _CALL = re.compile(r"^([A-Za-z_]\w*)\((.*)\)$", re.S)
 _OPENING, _CLOSING = "([{", ")]}"
-_BARE_UNSAFE = set(",()[]{}'\"\\#")
 
 
 @dataclass(frozen=True)
@@ -112,39 +111,6 @@ def _check_distinct(key: str, text: str, values: Sequence[Any]) -> None:
         seen.add(identity)
 
 
-def format_value(value: Any) -> str:
-    """``value`` as text that :func:`parse_value` reads back as the same single value.
-
-    Plain words stay bare (``sgd``, not ``'sgd'``); everything else is a Python literal.
-    """
-    if isinstance(value, str) and _bare(value):
-        return value
-    return _literal(value)
-
-
 def format_values(values: Sequence[Any]) -> str:
     """The alternatives as one comma-separated value: ``0.1,0.01`` or ``[16, 16],[32, 32]``."""
     return ",".join(format_value(v) for v in values)
-
-
-def _bare(word: str) -> bool:
-    return (
-        bool(word)
-        and word == word.strip()
-        and not _BARE_UNSAFE.intersection(word)
-        and parse_literal(word) == word
-    )
-
-
-def _literal(value: Any) -> str:
-    """``repr`` that ``ast.literal_eval`` reads back, infinities included (as 1e999)."""
-    if isinstance(value, float) and math.isinf(value):
-        return "1e999" if value > 0 else "-1e999"
-    if isinstance(value, list):
-        return "[" + ", ".join(_literal(v) for v in value) + "]"
-    if isinstance(value, tuple):
-        inner = ", ".join(_literal(v) for v in value)
-        return f"({inner},)" if len(value) == 1 else f"({inner})"
-    if isinstance(value, dict):
-        return "{" + ", ".join(f"{_literal(k)}: {_literal(v)}" for k, v in value.items()) + "}"
-    return repr(value)

@@ -17,6 +17,7 @@ from typing import Any
 import numpy as np
 
 from nanograd.run.errors import ConfigError
+from nanograd.sweep.literals import format_value
 
 
 @dataclass(frozen=True)
@@ -31,8 +32,6 @@ class Sampler:
         return self.draw_with(rng, self.args)
 
     def __str__(self) -> str:
-        from nanograd.sweep.grammar import format_value
-
         return f"{self.name}({', '.join(format_value(a) for a in self.args)})"
 
 
