@@ -94,7 +94,7 @@ def unbind() -> None:
             delattr(Tensor, name)
     for attr in OPERATORS:
         setattr(Tensor, attr, _lazy_operator(attr))
-    Tensor.__getattr__ = _lazy_method  # type: ignore[attr-defined]
+    Tensor.__getattr__ = _lazy_method  # type: ignore[method-assign]
     vars(ops)["__getattr__"] = _lazy_op
     vars(ops)["__dir__"] = _ops_dir
 

@@ -251,6 +251,8 @@ class Tensor:
         return _call("astype", self, dtype)
 
     if TYPE_CHECKING:  # attached by nanograd.autograd and nanograd.binding; declared for mypy
+        # Op methods (x.exp(), x.sum(axis=0)) are whatever the loaded plugins register.
+        def __getattr__(self, name: str) -> Any: ...
 
         def backward(
             self, grad: Any = None, retain_graph: bool | None = None, create_graph: bool = False

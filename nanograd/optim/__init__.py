@@ -66,4 +66,4 @@ def __dir__() -> list[str]:
     return sorted({*globals(), *classes})
 
 
-__all__ = ["Optimizer", "available", "checks", "create", "get", "lr_scheduler"]
+__all__ = ["Optimizer", "ParamsT", "available", "checks", "create", "get", "lr_scheduler"]

@@ -6,10 +6,8 @@ callbacks they receive. Each module below registers one family.
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from typing import Any
-
 import nanograd as ng
+from nanograd.contract import RegisterLoss, RegisterOp, RegisterOptimizer
 from nanograd_std import (
     activations,
     arithmetic,
@@ -42,16 +40,16 @@ _OP_MODULES = (
 
 
 @ng.hookimpl
-def nanograd_register_ops(register: Callable[..., Any]) -> None:
+def nanograd_register_ops(register: RegisterOp) -> None:
     for module in _OP_MODULES:
         module.register_ops(register)
 
 
 @ng.hookimpl
-def nanograd_register_losses(register: Callable[..., Any]) -> None:
+def nanograd_register_losses(register: RegisterLoss) -> None:
     losses.register_losses(register)
 
 
 @ng.hookimpl
-def nanograd_register_optimizers(register: Callable[..., Any]) -> None:
+def nanograd_register_optimizers(register: RegisterOptimizer) -> None:
     optimizers.register_optimizers(register)

@@ -8,16 +8,14 @@ composition) because that is what keeps them finite for large inputs.
 from __future__ import annotations
 
 import math
-from collections.abc import Callable
 from typing import Any
 
 import numpy as np
 
 import nanograd as ng
 from nanograd import domain
+from nanograd.contract import RegisterOp
 from nanograd_std.unary import erf
-
-Register = Callable[..., Any]
 
 _SQRT1_2 = 1.0 / math.sqrt(2.0)
 _INV_SQRT_2PI = 1.0 / math.sqrt(2.0 * math.pi)
@@ -112,7 +110,7 @@ def _log_softmax_grad(g: Any, out: Any, x: Any, axis: Any = -1) -> Any:
     return g - ng.ops.exp(out) * g.sum(axis=axis, keepdims=True)
 
 
-def register_ops(register: Register) -> None:
+def register_ops(register: RegisterOp) -> None:
     register(
         "sigmoid",
         _sigmoid,

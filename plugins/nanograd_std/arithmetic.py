@@ -8,15 +8,13 @@ The hot ones (add, sub, mul, div) are one NumPy ufunc forward and one or two ten
 from __future__ import annotations
 
 import math
-from collections.abc import Callable
 from typing import Any
 
 import numpy as np
 
 import nanograd as ng
 from nanograd import domain
-
-Register = Callable[..., Any]
+from nanograd.contract import RegisterOp
 
 
 def _pow_base_grad(g: Any, out: Any, x: Any, y: Any) -> Any:
@@ -71,7 +69,7 @@ def _logaddexp2_grad(g: Any, out: Any, mine: Any, other: Any) -> Any:
     return g * ng.ops.exp2(mine - out)
 
 
-def register_ops(register: Register) -> None:
+def register_ops(register: RegisterOp) -> None:
     register(
         "add",
         np.add,

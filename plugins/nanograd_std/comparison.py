@@ -6,12 +6,9 @@ They back the Python operators ``< <= > >= == !=`` and serve as masks (``x[x > 0
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from typing import Any
-
 import numpy as np
 
-Register = Callable[..., Any]
+from nanograd.contract import RegisterOp
 
 _COMPARISONS = (
     ("less", np.less, "<"),
@@ -23,7 +20,7 @@ _COMPARISONS = (
 )
 
 
-def register_ops(register: Register) -> None:
+def register_ops(register: RegisterOp) -> None:
     for name, ufunc, symbol in _COMPARISONS:
         register(
             name,

@@ -7,15 +7,13 @@ and its own gradient is ``getitem`` again, so the pair is differentiable to any 
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from typing import Any
 
 import numpy as np
 
 import nanograd as ng
 from nanograd import domain
-
-Register = Callable[..., Any]
+from nanograd.contract import RegisterOp
 
 
 def _index_part(part: Any) -> Any:
@@ -55,7 +53,7 @@ def _scatter_add(values: np.ndarray, key: Any, shape: tuple[int, ...]) -> np.nda
     return out
 
 
-def register_ops(register: Register) -> None:
+def register_ops(register: RegisterOp) -> None:
     register(
         "getitem",
         _getitem,

@@ -2,15 +2,13 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from typing import Any
 
 import numpy as np
 
 import nanograd as ng
 from nanograd import domain
-
-Register = Callable[..., Any]
+from nanograd.contract import RegisterOp
 
 
 def _matmul(a: np.ndarray, b: np.ndarray) -> np.ndarray:
@@ -52,7 +50,7 @@ def _matmul_grad_b(g: Any, out: Any, a: Any, b: Any) -> Any:
     return a.mT @ g
 
 
-def register_ops(register: Register) -> None:
+def register_ops(register: RegisterOp) -> None:
     register(
         "matmul",
         _matmul,

@@ -12,17 +12,16 @@ Each loss declares a custom domain so the property suite gradient-checks it like
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from typing import Any
 
 import numpy as np
 
 import nanograd as ng
 from nanograd import domain
+from nanograd.contract import RegisterLoss
 from nanograd.domain import Case
 from nanograd.tensor import Tensor
 
-Register = Callable[..., Any]
 REDUCTIONS = ("mean", "sum", "none")
 
 
@@ -554,7 +553,7 @@ def _kl_div_cases(arrays: Any) -> Any:
     return st.sampled_from(_SHAPES).flatmap(build)
 
 
-def register_losses(register: Register) -> None:
+def register_losses(register: RegisterLoss) -> None:
     """Register every standard loss with the domain its property test draws from."""
     register("mse", mse, domain=domain.custom(_pair_cases()))
     register("l1", l1, domain=domain.custom(_pair_cases(apart=0.05)))

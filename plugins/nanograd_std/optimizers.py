@@ -11,14 +11,12 @@ negated first, as PyTorch's implementation does.
 from __future__ import annotations
 
 import math
-from collections.abc import Callable
 from typing import Any
 
 import numpy as np
 
+from nanograd.contract import RegisterOptimizer
 from nanograd.optim import Optimizer, ParamsT, checks
-
-Register = Callable[..., Any]
 
 
 def _direction(grad: np.ndarray, param: np.ndarray, group: dict[str, Any]) -> np.ndarray:
@@ -364,7 +362,7 @@ class Lion(Optimizer):
         m += np.multiply(g, 1 - beta2, out=update)
 
 
-def register_optimizers(register: Register) -> None:
+def register_optimizers(register: RegisterOptimizer) -> None:
     """Register every standard optimizer under its lower-case name."""
     register("sgd", SGD)
     register("adam", Adam)

@@ -8,15 +8,13 @@ broadcasts against the input.
 from __future__ import annotations
 
 import math
-from collections.abc import Callable
 from typing import Any
 
 import numpy as np
 
 import nanograd as ng
 from nanograd import domain
-
-Register = Callable[..., Any]
+from nanograd.contract import RegisterOp
 
 
 def _kept_shape(shape: tuple[int, ...], axis: Any) -> tuple[int, ...]:
@@ -136,7 +134,7 @@ def _logsumexp_grad(g: Any, out: Any, x: Any, axis: Any = None, keepdims: bool =
     return _kept(g, x, axis, keepdims) * ng.ops.exp(x - _kept(out, x, axis, keepdims))
 
 
-def register_ops(register: Register) -> None:
+def register_ops(register: RegisterOp) -> None:
     register(
         "sum",
         _sum,

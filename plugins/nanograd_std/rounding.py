@@ -9,15 +9,13 @@ definition implies, 1 for x and ``-floor(x / y)`` for y, everywhere but at the j
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from typing import Any
 
 import numpy as np
 
 import nanograd as ng
 from nanograd import domain
-
-Register = Callable[..., Any]
+from nanograd.contract import RegisterOp
 
 
 def _round(a: np.ndarray, decimals: int = 0) -> np.ndarray:
@@ -35,7 +33,7 @@ _REMAINDER_KINK = (
 )
 
 
-def register_ops(register: Register) -> None:
+def register_ops(register: RegisterOp) -> None:
     for name, forward, doc in (
         ("floor", np.floor, "The largest whole number <= x, elementwise (as a float)."),
         ("ceil", np.ceil, "The smallest whole number >= x, elementwise (as a float)."),

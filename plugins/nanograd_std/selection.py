@@ -6,15 +6,13 @@ bounds of ``clip`` are constants, not differentiated.
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from typing import Any
 
 import numpy as np
 
 import nanograd as ng
 from nanograd import domain
-
-Register = Callable[..., Any]
+from nanograd.contract import RegisterOp
 
 
 def _where(condition: Any, x: Any, y: Any) -> np.ndarray:
@@ -45,7 +43,7 @@ def _clip_grad(g: Any, out: Any, a: Any, a_min: Any = None, a_max: Any = None) -
     return g * ng.ops.equal(out, a)
 
 
-def register_ops(register: Register) -> None:
+def register_ops(register: RegisterOp) -> None:
     register(
         "where",
         _where,

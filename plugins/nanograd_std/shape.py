@@ -8,15 +8,14 @@ the inverse permutation, flip again, slice the padding off, split the joined pie
 from __future__ import annotations
 
 import math
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from typing import Any
 
 import numpy as np
 
 import nanograd as ng
 from nanograd import domain
-
-Register = Callable[..., Any]
+from nanograd.contract import RegisterOp
 
 
 def _requires_grad(x: Any) -> bool:
@@ -97,7 +96,8 @@ def _concatenate_grad(g: Any, out: Any, arrays: Sequence[Any], axis: int | None 
         if not _requires_grad(x):
             grads.append(None)
         else:
-            piece = g[(*before, slice(start, stop))]
+            index = (*before, slice(start, stop))
+            piece = g[index]
             grads.append(piece.reshape(shape) if flat else piece)
         start = stop
     return grads
@@ -109,10 +109,11 @@ def _stack(arrays: Sequence[Any], axis: int = 0) -> np.ndarray:
 
 def _stack_grad(g: Any, out: Any, arrays: Sequence[Any], axis: int = 0) -> list[Any]:
     before = (slice(None),) * (axis % g.ndim)
-    return [g[(*before, i)] if _requires_grad(x) else None for i, x in enumerate(arrays)]
+    indices = [(*before, i) for i in range(len(arrays))]
+    return [g[indices[i]] if _requires_grad(x) else None for i, x in enumerate(arrays)]
 
 
-def register_ops(register: Register) -> None:
+def register_ops(register: RegisterOp) -> None:
     register(
         "reshape",
         _reshape,
@@ -215,7 +216,9 @@ def _reshape_cases(arrays: Any) -> Any:
 
 
 def _transpose_cases(arrays: Any) -> Any:
-    table = [((2, 3), None), ((2, 3, 4), (1, 2, 0)), ((2, 3, 4), (2, 0, 1)), ((2, 3, 4), None)]
+    table: list[tuple[tuple[int, ...], tuple[int, ...] | None]] = [
+        ((2, 3), None), ((2, 3, 4), (1, 2, 0)), ((2, 3, 4), (2, 0, 1)), ((2, 3, 4), None),
+    ]  # fmt: skip
     table += [((2, 3, 4), (-1, 0, 1)), ((3,), (0,)), ((2, 1, 3, 2), (3, 1, 0, 2))]
     return _cases(arrays, [(shape, {"axes": axes}) for shape, axes in table])
 

@@ -9,15 +9,13 @@ where the derivative is infinite.
 from __future__ import annotations
 
 import math
-from collections.abc import Callable
 from typing import Any
 
 import numpy as np
 
 import nanograd as ng
 from nanograd import domain
-
-Register = Callable[..., Any]
+from nanograd.contract import RegisterOp
 
 _PI = math.pi
 # Below this |x| the gradient of sinc uses its Taylor series: the closed form
@@ -44,7 +42,7 @@ def _arctan2_grad_x(g: Any, out: Any, y: Any, x: Any) -> Any:
     return -g * y / (x * x + y * y)
 
 
-def register_ops(register: Register) -> None:
+def register_ops(register: RegisterOp) -> None:
     unary = (
         ("tan", np.tan, lambda g, out, x: g * (out * out + 1), domain.elementwise(-1.4, 1.4),
          "The tangent, x in radians; defined away from the poles pi/2 + k pi."),

@@ -8,15 +8,13 @@ nothing; ``out`` is part of the graph, so the gradient stays differentiable.
 from __future__ import annotations
 
 import math
-from collections.abc import Callable
 from typing import Any
 
 import numpy as np
 
 import nanograd as ng
 from nanograd import domain
-
-Register = Callable[..., Any]
+from nanograd.contract import RegisterOp
 
 _TWO_OVER_SQRT_PI = 2.0 / math.sqrt(math.pi)
 _LN2 = math.log(2.0)
@@ -59,7 +57,7 @@ def _nan_to_num_grad(
     return ng.ops.where(np.isfinite(x.data), g, 0)
 
 
-def register_ops(register: Register) -> None:
+def register_ops(register: RegisterOp) -> None:
     register(
         "neg",
         np.negative,

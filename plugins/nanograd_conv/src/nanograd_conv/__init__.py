@@ -7,16 +7,14 @@ Layers using them are in :mod:`nanograd_conv.nn`.
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from typing import Any
-
 import nanograd as ng
+from nanograd.contract import RegisterOp
 from nanograd_conv import convolution, pooling
 
 __version__ = "0.1.0"
 
 
 @ng.hookimpl
-def nanograd_register_ops(register: Callable[..., Any]) -> None:
+def nanograd_register_ops(register: RegisterOp) -> None:
     convolution.register_ops(register)
     pooling.register_ops(register)

@@ -9,16 +9,14 @@ the vector-Jacobian products only call these ops.
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from typing import Any
 
 import numpy as np
 
 import nanograd as ng
 from nanograd import domain
+from nanograd.contract import RegisterOp
 from nanograd_conv.geometry import check_geometry, check_nchw, pad, pair, windows
-
-Register = Callable[..., Any]
 
 
 def _conv2d(x: np.ndarray, weight: np.ndarray, stride: Any = 1, padding: Any = 0) -> np.ndarray:
@@ -133,7 +131,7 @@ def _weight_grad_g(
     return ng.ops.conv2d(x, h, stride=stride, padding=padding)
 
 
-def register_ops(register: Register) -> None:
+def register_ops(register: RegisterOp) -> None:
     register(
         "conv2d",
         _conv2d,

@@ -9,16 +9,14 @@ suite draws inputs whose elements are all distinct.
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from typing import Any
 
 import numpy as np
 
 import nanograd as ng
 from nanograd import domain
+from nanograd.contract import RegisterOp
 from nanograd_conv.geometry import Pair, check_geometry, check_nchw, pad, pair, windows
-
-Register = Callable[..., Any]
 
 
 def _settings(kernel_size: Any, stride: Any, padding: Any) -> tuple[Pair, Pair, Pair]:
@@ -76,7 +74,7 @@ def _max_pool2d_grad(
     return ng.ops.scatter_add(g, key=key, shape=data.shape)
 
 
-def register_ops(register: Register) -> None:
+def register_ops(register: RegisterOp) -> None:
     register(
         "max_pool2d",
         _max_pool2d,
