@@ -1,11 +1,14 @@
 """``python -m nanograd.plugins``: what is installed, and what each plugin registered.
 
     python -m nanograd.plugins [-p MODULE]... [--json]
+    python -m nanograd.plugins [-p MODULE]... --ops [--markdown]
 
 Prints one block per loaded plugin: its name, distribution and version, where it came from
 (entry point, NANOGRAD_PLUGINS or -p) and the ops, losses and optimizers it registered. With
-``--json``, the same as a list of objects. A plugin that fails to load is reported in one
-paragraph, without a traceback, and the exit status is 2.
+``--json``, the same as a list of objects. ``--ops`` lists every op instead, one line each;
+``--ops --markdown`` prints the op reference, rendered from each op's declaration (docs/ops.md
+is its output with ``NANOGRAD_LOAD_PLUGINS=nanograd_std``). A plugin that fails to load is
+reported in one paragraph, without a traceback, and the exit status is 2.
 """
 
 from __future__ import annotations
@@ -18,6 +21,7 @@ from collections.abc import Sequence
 from dataclasses import asdict
 
 from nanograd import plugins
+from nanograd.plugins import reference
 from nanograd.registry import PluginError
 
 WIDTH = 100
@@ -76,7 +80,15 @@ def main(argv: Sequence[str] | None = None) -> int:
         help="also load this plugin module (repeatable)",
     )
     parser.add_argument("--json", action="store_true", help="print JSON for machines")
+    parser.add_argument("--ops", action="store_true", help="list every op instead of plugins")
+    parser.add_argument(
+        "--markdown", action="store_true", help="with --ops: the op reference, as docs/ops.md"
+    )
     args = parser.parse_args(argv)
+    if args.markdown and not args.ops:
+        parser.error("--markdown goes with --ops (python -m nanograd.plugins --ops --markdown)")
+    if args.json and args.ops:
+        parser.error("--json lists plugins; --ops lists ops (as text, or with --markdown)")
     try:
         plugins.load(modules=args.modules)
     except PluginError as exc:
@@ -84,6 +96,13 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(textwrap.fill(f"error: {message}", width=WIDTH), file=sys.stderr)
         return 2
     infos = plugins.plugins()
+    if args.ops:
+        registry = plugins.registry()
+        if args.markdown:
+            print(reference.markdown(registry, [info.name for info in infos]), end="")
+        else:
+            print(reference.text(registry))
+        return 0
     if args.json:
         print(json.dumps([asdict(info) for info in infos], indent=2))
     else:
