@@ -80,6 +80,13 @@ def autograd_chain(x0: np.ndarray) -> np.ndarray:
     return np.asarray(vjp(np.ones(SHAPE)))
 
 
+# Engines timed beside nanograd when installed: label, chain, module imported, distribution.
+PEERS = (
+    ("pytorch", torch_chain, "torch", "torch"),
+    ("hips autograd", autograd_chain, "autograd", "autograd"),
+)
+
+
 def median_seconds(fn: Callable[[np.ndarray], np.ndarray], x0: np.ndarray, repeats: int) -> float:
     fn(x0)  # warm up: plugin loading, imports, caches
     times = []
@@ -102,13 +109,12 @@ def main(argv: list[str] | None = None) -> int:
         "numpy by hand": numpy_chain,
         "nanograd": nanograd_chain,
     }
-    for name, fn, module in (
-        ("pytorch", torch_chain, "torch"),
-        ("hips autograd", autograd_chain, "autograd"),
-    ):
+    skipped: dict[str, str] = {}  # peer -> the distribution that would bring it
+    for name, fn, module, distribution in PEERS:
         try:
             __import__(module)
         except ImportError:
+            skipped[name] = distribution
             continue
         contenders[name] = fn
 
@@ -119,7 +125,8 @@ def main(argv: list[str] | None = None) -> int:
         results[name] = median_seconds(fn, x0, args.repeats) / LENGTH * 1e6
     baseline = results["numpy by hand"]
     if args.json:
-        print(json.dumps({"us_per_op": results, "ops": LENGTH, "shape": SHAPE}))
+        document = {"us_per_op": results, "ops": LENGTH, "shape": SHAPE, "skipped": skipped}
+        print(json.dumps(document))
         return 0
     print(
         f"chain of {LENGTH} elementwise ops on shape {SHAPE}, forward + backward, "
@@ -127,6 +134,11 @@ def main(argv: list[str] | None = None) -> int:
     )
     for name, us in results.items():
         print(f"  {name:<15} {us:6.2f} us/op   {us / baseline:5.1f}x numpy by hand")
+    if skipped:
+        print(
+            f"skipped, not installed: {', '.join(skipped)} "
+            f"(pip install {' '.join(skipped.values())} to time them too)"
+        )
     return 0
 
 
