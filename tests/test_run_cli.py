@@ -191,15 +191,15 @@ def test_a_negative_seed_is_a_user_error(experiment, capsys):
     assert "--seed must be zero or positive, got -1" in err
 
 
-def test_on_a_terminal_a_bar_shows_the_epochs_and_live_losses(experiment, tmp_path):
+def run_on_a_terminal(experiment, tmp_path, columns):
+    """Run with standard error on a pseudo-terminal ``columns`` wide; returns (code, out, shown)."""
     import fcntl
     import pty
     import struct
     import termios
 
     terminal, child_end = pty.openpty()
-    rows_cols = struct.pack("HHHH", 40, 120, 0, 0)  # a width, or tqdm has no room to draw
-    fcntl.ioctl(child_end, termios.TIOCSWINSZ, rows_cols)
+    fcntl.ioctl(child_end, termios.TIOCSWINSZ, struct.pack("HHHH", 40, columns, 0, 0))
     child = run_subprocess(experiment, "--seed", 1, "--out", tmp_path / "runs", cwd=tmp_path,
                            stderr=child_end)  # fmt: skip
     os.close(child_end)
@@ -214,10 +214,23 @@ def test_on_a_terminal_a_bar_shows_the_epochs_and_live_losses(experiment, tmp_pa
         shown += chunk
     out, _ = child.communicate(timeout=120)
     os.close(terminal)
-    assert child.returncode == 0, shown
-    bar = shown.decode()
+    return child.returncode, out, shown.decode()
+
+
+def test_on_a_terminal_a_bar_shows_the_epochs_and_live_losses(experiment, tmp_path):
+    code, out, bar = run_on_a_terminal(experiment, tmp_path, columns=120)
+    assert code == 0, bar
     assert "line: 100%" in bar and "6/6" in bar
     assert "train_loss=" in bar and "val_loss=" in bar
     assert not [line for line in out.splitlines() if line.startswith("epoch ")]  # the bar has them
     (folder,) = (tmp_path / "runs" / "line").iterdir()
     assert "epoch 6/6" in (folder / "log.txt").read_text()  # and the log keeps them
+
+
+def test_a_terminal_reporting_zero_columns_gets_epoch_lines_instead_of_a_bar(experiment, tmp_path):
+    code, out, shown = run_on_a_terminal(experiment, tmp_path, columns=0)
+    assert code == 0, shown
+    assert [line.split()[1] for line in out.splitlines() if line.startswith("epoch ")] == [
+        f"{epoch}/6" for epoch in range(1, 7)
+    ]
+    assert "100%" not in shown

@@ -7,6 +7,7 @@ instead of breaking it. Lines printed before the run folder exists are kept and 
 
 from __future__ import annotations
 
+import os
 import sys
 import time
 from pathlib import Path
@@ -26,11 +27,20 @@ class Console:
 
     @property
     def interactive(self) -> bool:
-        """True when output goes to a terminal and is not silenced: progress bars may show."""
+        """True when output goes to a terminal with room for a bar and is not silenced.
+
+        A terminal that reports zero columns (some CI consoles and serial lines do) would get a
+        bar tqdm draws zero characters wide, so it gets the plain epoch lines instead.
+        """
         if self.quiet:
             return False
         isatty = getattr(sys.stderr, "isatty", None)
-        return bool(isatty and isatty())
+        if not (isatty and isatty()):
+            return False
+        try:
+            return os.get_terminal_size(sys.stderr.fileno()).columns > 0
+        except (AttributeError, OSError, ValueError):  # no size to ask for: tqdm's default width
+            return True
 
     def attach(self, log_path: Path) -> None:
         """Start mirroring into ``log_path`` (appending), beginning with what was held back."""
