@@ -19,6 +19,7 @@ from matplotlib.ticker import FuncFormatter, LogLocator, MaxNLocator, NullFormat
 
 CLASS_COLORS = ["#1f77b4", "#d62728", "#2ca02c", "#ff7f0e", "#9467bd",
                 "#8c564b", "#e377c2", "#7f7f7f", "#bcbd22", "#17becf"]  # fmt: skip
+UNFINISHED_COLOR = "#d62728"  # the title of a plot of a run that did not complete
 
 
 def new_figure(ncols: int = 1, nrows: int = 1, size: tuple[float, float] = (5.5, 4.5)) -> Any:
@@ -33,6 +34,14 @@ def png_bytes(fig: Figure, dpi: int = 110) -> bytes:
     buffer = io.BytesIO()
     fig.savefig(buffer, format="png", dpi=dpi)
     return buffer.getvalue()
+
+
+def mark_unfinished(fig: Any, status: str, epoch: int, epochs: int) -> None:
+    """Head the figure's title with the run's status when it did not complete, so a plot of a
+    partial model (an accuracy, a fit) is never read as the final result."""
+    note = f"{status} after epoch {epoch} of {epochs}: not the final model"
+    existing = fig._suptitle.get_text() if getattr(fig, "_suptitle", None) is not None else ""
+    fig.suptitle(f"{note}\n{existing}" if existing else note, color=UNFINISHED_COLOR)
 
 
 def _markers(n: int) -> dict[str, Any]:

@@ -1,8 +1,9 @@
 """The plotter: ``loss.png`` for every run, then each figure of the experiment's ``plots(run)``.
 
 Plots are drawn when the run ends, whatever its status, as long as an epoch finished, so an
-interrupted or failed run still shows how far it got. A plot that fails is reported as a
-warning naming the experiment file; it does not change the run's status.
+interrupted or failed run still shows how far it got; each of its plots then says so at the top
+of its title. A plot that fails is reported as a warning naming the experiment file; it does not
+change the run's status.
 """
 
 from __future__ import annotations
@@ -28,14 +29,14 @@ class Plotter:
         if run.folder is None or not run.history:
             return
         with np.errstate(all="ignore"):  # a diverged run's huge losses overflow a log scale
-            self._plot(run, run.folder)
+            self._plot(run, run.folder, status)
 
-    def _plot(self, run: Run, folder: RunFolder) -> None:
+    def _plot(self, run: Run, folder: RunFolder, status: str) -> None:
         from nanograd.run.plotting import loss_curves  # matplotlib loads only when plotting
 
         title = f"{run.name}: loss and metrics per epoch (run {folder.path.name})"
         figure = loss_curves(run.history, title, run.monitor, run.best_epoch, run.config["loss"])
-        self._save(run, folder, "loss", figure)
+        self._save(run, folder, "loss", figure, status)
         if not run.experiment.has("plots"):
             return
         try:
@@ -65,12 +66,14 @@ class Plotter:
                     f"{name!r}; expected a matplotlib Figure"
                 )
                 continue
-            self._save(run, folder, name, fig)
+            self._save(run, folder, name, fig, status)
 
     @staticmethod
-    def _save(run: Run, folder: RunFolder, name: str, fig: Any) -> None:
-        from nanograd.run.plotting import png_bytes
+    def _save(run: Run, folder: RunFolder, name: str, fig: Any, status: str) -> None:
+        from nanograd.run.plotting import mark_unfinished, png_bytes
 
+        if status != "completed":
+            mark_unfinished(fig, status, run.epoch, run.config["epochs"])
         file = f"{name}.png"
         folder.write_bytes(file, png_bytes(fig))
         run.add_file(file)
