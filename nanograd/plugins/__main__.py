@@ -2,13 +2,15 @@
 
     python -m nanograd.plugins [-p MODULE]... [--json]
     python -m nanograd.plugins [-p MODULE]... --ops [--markdown]
+    python -m nanograd.plugins new NAME [--dir PATH]
 
 Prints one block per loaded plugin: its name, distribution and version, where it came from
 (entry point, NANOGRAD_PLUGINS or -p) and the ops, losses and optimizers it registered. With
 ``--json``, the same as a list of objects. ``--ops`` lists every op instead, one line each;
 ``--ops --markdown`` prints the op reference, rendered from each op's declaration (docs/ops.md
 is its output with ``NANOGRAD_LOAD_PLUGINS=nanograd_std``). A plugin that fails to load is
-reported in one paragraph, without a traceback, and the exit status is 2.
+reported in one paragraph, without a traceback, and the exit status is 2. ``new`` creates a
+plugin project (:mod:`nanograd.plugins.scaffold`).
 """
 
 from __future__ import annotations
@@ -67,9 +69,15 @@ def _table(infos: Sequence[plugins.PluginInfo]) -> str:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
+    args_list = list(sys.argv[1:] if argv is None else argv)
+    if args_list[:1] == ["new"]:
+        from nanograd.plugins.scaffold import main as new
+
+        return new(args_list[1:])
     parser = argparse.ArgumentParser(
         prog="python -m nanograd.plugins",
         description="List the loaded nanograd plugins and what each registered.",
+        epilog="python -m nanograd.plugins new NAME [--dir PATH] creates a plugin project.",
     )
     parser.add_argument(
         "-p",
@@ -84,7 +92,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument(
         "--markdown", action="store_true", help="with --ops: the op reference, as docs/ops.md"
     )
-    args = parser.parse_args(argv)
+    args = parser.parse_args(args_list)
     if args.markdown and not args.ops:
         parser.error("--markdown goes with --ops (python -m nanograd.plugins --ops --markdown)")
     if args.json and args.ops:
