@@ -238,22 +238,30 @@ def _docs_block(first_line: str) -> str:
 def test_the_worked_example_of_writing_an_op_passes_as_written(
     pytester: pytest.Pytester, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    pytester.makepyfile(
-        my_ops=_docs_block("# my_ops.py"), test_gradients=_docs_block("# tests/test_gradients.py")
-    )
-    monkeypatch.chdir(pytester.path)
+    """SiLU added to a project made by `python -m nanograd.plugins new`, as the doc shows."""
+    from nanograd.plugins.scaffold import create, plan
+
+    project = pytester.path / "nanograd-silu"
+    create(plan("nanograd-silu"), project)
+    module = project / "src" / "nanograd_silu" / "__init__.py"
+    with module.open("a", encoding="utf-8") as file:
+        file.write("\n\n" + _docs_block("# src/nanograd_silu/__init__.py, below logcosh_vjp: "
+                                         "two ops, one hook"))  # fmt: skip
+    monkeypatch.chdir(project)
+    env = subprocess_env(PYTHONPATH=str(project / "src"))
     result = subprocess.run(
-        [sys.executable, "-m", "nanograd.check", "-p", "my_ops", "--op", "silu"],
-        capture_output=True, text=True, env=subprocess_env(), timeout=300, check=False,
+        [sys.executable, "-m", "nanograd.check", "-p", "nanograd_silu", "--op", "silu"],
+        capture_output=True, text=True, env=env, timeout=300, check=False,
     )  # fmt: skip
     assert result.returncode == 0, result.stdout + result.stderr
-    assert _rows(result.stdout) == {"silu": ["op", "my_ops", "pass", "pass"]}
+    assert _rows(result.stdout) == {"silu": ["op", "nanograd_silu", "pass", "pass"]}
 
-    # The plugin author's three-line test file, with the module loaded as an installed one is.
-    monkeypatch.setenv("NANOGRAD_PLUGINS", "my_ops")
-    outcome = pytester.runpytest_subprocess("-p", "no:cacheprovider", "-v")
-    outcome.assert_outcomes(passed=1)
-    outcome.stdout.fnmatch_lines(["*test_op?silu? PASSED*"])
+    # The project's own tests, with the module loaded as an installed one is.
+    monkeypatch.setenv("PYTHONPATH", str(project / "src"))
+    monkeypatch.setenv("NANOGRAD_PLUGINS", "nanograd_silu")
+    outcome = pytester.runpytest_subprocess("-p", "no:cacheprovider", "-v", "tests")
+    outcome.assert_outcomes(passed=3)
+    outcome.stdout.fnmatch_lines(["*test_op?logcosh? PASSED*", "*test_op?silu? PASSED*"])
 
 
 # -- python -m nanograd.check ----------------------------------------------------------------------
