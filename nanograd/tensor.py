@@ -301,14 +301,20 @@ def _as_tuple(args: tuple[Any, ...]) -> tuple[Any, ...]:
 
 def _call(op_name: str, *args: Any) -> Tensor:
     """Call a registered op from a shape helper (``reshape``, ``T``, ``astype``)."""
-    result: Tensor = engine_op(op_name, f"Tensor.{op_name}")(*args)
+    function = _BOUND.get(op_name)  # the fast path: one dict lookup, as ``ng.ops.<name>``
+    if function is None:
+        function = engine_op(op_name, f"Tensor.{op_name}")
+    result: Tensor = function(*args)
     return result
+
+
+_BOUND = vars(ops)  # the ng.ops namespace, where the binding puts each op's function
 
 
 def engine_op(op_name: str, needed_by: str) -> Callable[..., Any]:
     """The function of an op the engine itself calls (see ``registry.ENGINE_OPS``), loading
     plugins first if needed; NotImplementedError naming it if no loaded plugin registers it."""
-    function = vars(ops).get(op_name)
+    function = _BOUND.get(op_name)
     if function is None:
         try:
             function = getattr(ops, op_name)  # loads plugins on first use
