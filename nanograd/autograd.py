@@ -22,12 +22,15 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
+from nanograd import ops
 from nanograd._mode import grad_mode
 from nanograd.graph import count_consumers, leading_to
 from nanograd.tensor import Tensor, as_tensor, engine_op, wrap
 
 if TYPE_CHECKING:
     from nanograd.registry import OpDef
+
+_OPS = vars(ops)  # the bound ops by name; the engine's own ops (ENGINE_OPS) are found here
 
 _NO_PARAMS: dict[str, Any] = {}  # shared, never written
 
@@ -46,9 +49,11 @@ def _sum_to_shape(g: Tensor, shape: tuple[int, ...], op: OpDef, index: int) -> T
         lead + i for i, n in enumerate(shape) if n == 1 and gshape[lead + i] != 1
     )
     if axes:
-        g = engine_op("sum", "undoing broadcasting in backward()")(g, axis=axes)
+        total = _OPS.get("sum") or engine_op("sum", "undoing broadcasting in backward()")
+        g = total(g, axis=axes)
     if g.data.shape != shape:
-        g = engine_op("reshape", "undoing broadcasting in backward()")(g, shape)
+        reshape = _OPS.get("reshape") or engine_op("reshape", "undoing broadcasting in backward()")
+        g = reshape(g, shape)
     return g
 
 
