@@ -6,7 +6,14 @@ import os
 
 import numpy as np
 import pytest
-from test_run_support import EXPERIMENT, run, run_subprocess, write_experiment
+from test_run_support import (
+    EXPERIMENT,
+    open_terminal,
+    read_terminal,
+    run,
+    run_subprocess,
+    write_experiment,
+)
 
 from nanograd.run.cli import parser
 
@@ -193,28 +200,13 @@ def test_a_negative_seed_is_a_user_error(experiment, capsys):
 
 def run_on_a_terminal(experiment, tmp_path, columns):
     """Run with standard error on a pseudo-terminal ``columns`` wide; returns (code, out, shown)."""
-    import fcntl
-    import pty
-    import struct
-    import termios
-
-    terminal, child_end = pty.openpty()
-    fcntl.ioctl(child_end, termios.TIOCSWINSZ, struct.pack("HHHH", 40, columns, 0, 0))
+    terminal, child_end = open_terminal(columns)
     child = run_subprocess(experiment, "--seed", 1, "--out", tmp_path / "runs", cwd=tmp_path,
                            stderr=child_end)  # fmt: skip
     os.close(child_end)
-    shown = b""
-    while True:
-        try:
-            chunk = os.read(terminal, 4096)
-        except OSError:  # EIO: the child closed the terminal
-            break
-        if not chunk:
-            break
-        shown += chunk
+    bar = read_terminal(terminal)
     out, _ = child.communicate(timeout=120)
-    os.close(terminal)
-    return child.returncode, out, shown.decode()
+    return child.returncode, out, bar
 
 
 def test_on_a_terminal_a_bar_shows_the_epochs_and_live_losses(experiment, tmp_path):

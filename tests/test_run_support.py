@@ -209,6 +209,33 @@ def run_subprocess(
     )  # fmt: skip
 
 
+def open_terminal(columns: int = 120) -> tuple[int, int]:
+    """A pseudo-terminal ``(ours, the child's)`` with a width (or tqdm has no room to draw)."""
+    import fcntl
+    import pty
+    import struct
+    import termios
+
+    ours, theirs = pty.openpty()
+    fcntl.ioctl(theirs, termios.TIOCSWINSZ, struct.pack("HHHH", 40, columns, 0, 0))
+    return ours, theirs
+
+
+def read_terminal(ours: int) -> str:
+    """Everything shown on the terminal until the child closed it."""
+    shown = b""
+    while True:
+        try:
+            chunk = os.read(ours, 4096)
+        except OSError:  # EIO: the child closed the terminal
+            break
+        if not chunk:
+            break
+        shown += chunk
+    os.close(ours)
+    return shown.decode(errors="replace")
+
+
 PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
 
 

@@ -11,7 +11,7 @@ import sys
 import time
 
 import pytest
-from test_run_support import read_metrics, run, summary
+from test_run_support import open_terminal, read_metrics, read_terminal, run, summary
 from test_sweep_support import (
     start_sweep,
     sweep_folder,
@@ -219,6 +219,22 @@ def test_resume_refuses_new_values(grid, capsys):
 
 
 # -- the command line -----------------------------------------------------------------------------
+
+
+def test_on_a_terminal_one_bar_counts_the_runs_and_workers_print_nothing(grid, tmp_path):
+    terminal, child_end = open_terminal(columns=160)
+    child = start_sweep(grid["experiment"], *GRID, "--workers", 2, "--out", tmp_path / "runs",
+                        "--no-plots", cwd=tmp_path, stderr=child_end)  # fmt: skip
+    os.close(child_end)
+    bar = read_terminal(terminal)
+    out, _ = child.communicate(timeout=120)
+    assert child.returncode == 0, bar
+    assert "sweep line: 100%" in bar and "4/4" in bar and "best val_loss" in bar
+    assert "epoch" not in bar  # no run's own bar: workers print nothing
+    lines = [line.split() for line in out.splitlines() if line.startswith("[")]  # one per run
+    assert [words[0] for words in lines] == ["[1/4]", "[2/4]", "[3/4]", "[4/4]"]
+    assert sorted(words[1] for words in lines) == ["run-000", "run-001", "run-002", "run-003"]
+    assert all(words[2] == "completed" and "val_loss" in words for words in lines)
 
 
 def test_print_config_lists_every_runs_resolved_config_and_writes_nothing(grid, tmp_path, capsys):

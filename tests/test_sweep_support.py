@@ -110,10 +110,14 @@ def sweep_rows(folder: Path, without: tuple[str, ...] = ("seconds",)) -> list[di
         ]
 
 
-def start_sweep(*args: Any, cwd: Path, env: dict[str, str] | None = None) -> subprocess.Popen[str]:
-    """``python -m nanograd.run *args`` as a child process, its output in pipes."""
+def start_sweep(
+    *args: Any, cwd: Path, env: dict[str, str] | None = None, **streams: Any
+) -> subprocess.Popen[str]:
+    """``python -m nanograd.run *args`` as a child process, its output in pipes (``stderr=``
+    another file descriptor, e.g. a terminal, if given)."""
     full_env = {**os.environ, "MPLBACKEND": "Agg", **(env or {})}
+    pipes = {"stdout": subprocess.PIPE, "stderr": subprocess.PIPE, **streams}
     return subprocess.Popen(
         [sys.executable, "-m", "nanograd.run", *map(str, args)],
-        cwd=cwd, env=full_env, text=True, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+        cwd=cwd, env=full_env, text=True, **pipes,
     )  # fmt: skip

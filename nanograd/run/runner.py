@@ -16,6 +16,7 @@ import socket
 import sys
 import time
 import traceback
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -164,7 +165,7 @@ def _resume(options: Options, console: Console) -> tuple[Run, Checkpoints, dict[
         ) from exc
     if summary.get("status") == "completed":
         raise ExperimentError(f"--resume {where}: this run already completed; nothing to resume")
-    pid = _still_running(summary)
+    pid = still_running(summary)
     if pid is not None:
         raise ExperimentError(
             f"--resume {where}: this run is still training in process {pid}; stop it (Ctrl-C) "
@@ -194,8 +195,9 @@ def _resume(options: Options, console: Console) -> tuple[Run, Checkpoints, dict[
     return run, saved, summary
 
 
-def _still_running(summary: dict[str, Any]) -> int | None:
-    """The process id of the session a ``running`` summary names, if it is alive on this host."""
+def still_running(summary: Mapping[str, Any]) -> int | None:
+    """The process id of the session a ``running`` summary names, if it is alive on this host
+    (a run's summary.json, or a sweep's sweep.json, which records its sessions the same way)."""
     sessions = summary.get("sessions") or [{}]
     pid, host = sessions[-1].get("pid"), sessions[-1].get("host")
     if summary.get("status") != "running" or not pid or host != socket.gethostname():

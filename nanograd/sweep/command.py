@@ -29,7 +29,13 @@ from nanograd.run.config import format_config, split_overrides
 from nanograd.run.console import Console
 from nanograd.run.errors import ExperimentError
 from nanograd.run.provenance import git_commit, versions
-from nanograd.run.runner import EXIT_FAILED, EXIT_INTERRUPTED, EXIT_OK, EXIT_USAGE
+from nanograd.run.runner import (
+    EXIT_FAILED,
+    EXIT_INTERRUPTED,
+    EXIT_OK,
+    EXIT_USAGE,
+    still_running,
+)
 from nanograd.sweep import job as jobs
 from nanograd.sweep.driver import Driver, Outcome
 from nanograd.sweep.executors import Cluster, Executor, default_workers, open_executor
@@ -217,7 +223,7 @@ def _resume(args: argparse.Namespace, console: Console) -> int:
         failed = sum(r["status"] == "failed" for r in sweep.runs)
         why = f" ({failed} failed)" if failed else ""
         raise ExperimentError(f"--resume {where}: every run of this sweep has ended{why}")
-    pid = _still_running(record)
+    pid = still_running(record)
     if pid is not None:
         raise ExperimentError(
             f"--resume {where}: this sweep is still running in process {pid}; stop it (Ctrl-C) "
@@ -247,23 +253,6 @@ def _resume(args: argparse.Namespace, console: Console) -> int:
         return _session(sweep, exp, helpers, configs, executor, console, settings, todo)
     finally:
         executor.close()
-
-
-def _still_running(record: Mapping[str, Any]) -> int | None:
-    """The process id of the session sweep.json says is running, if it is alive on this host."""
-    sessions = record.get("sessions") or [{}]
-    pid, host = sessions[-1].get("pid"), sessions[-1].get("host")
-    if record.get("status") != "running" or not pid or host != socket.gethostname():
-        return None
-    if pid == os.getpid():
-        return None
-    try:
-        os.kill(int(pid), 0)  # signal 0 only asks whether the process exists
-    except ProcessLookupError:
-        return None
-    except (PermissionError, OSError):
-        pass
-    return int(pid)
 
 
 # -- a session: running the jobs ------------------------------------------------------------------
