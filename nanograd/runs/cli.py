@@ -11,6 +11,8 @@ from __future__ import annotations
 import argparse
 import json
 import math
+import os
+import sys
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
@@ -58,6 +60,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     except ExperimentError as exc:
         console.error(f"error: {exc}")
         return EXIT_USAGE
+    except BrokenPipeError:  # the reader left (| head): stop quietly, as other commands do
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        return EXIT_OK
 
 
 def _list(args: argparse.Namespace, console: Console) -> int:

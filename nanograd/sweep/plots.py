@@ -84,14 +84,30 @@ def _history(folder: Path, metric: str) -> tuple[list[float], list[float]]:
 
 
 def _log_scale_fits(values: Sequence[float]) -> bool:
-    return bool(values) and min(values) > 0 and max(values) / min(values) > 30
+    """Values that span decades: losses falling from 1 to 0.001, or to exactly 0 (a hinge loss
+    does), which a log scale shows and a linear one flattens."""
+    positive = [v for v in values if v > 0]
+    return bool(positive) and min(values) >= 0 and max(positive) / min(positive) > 30
 
 
-def _log_axis(ax: Any, which: str, ticks: Sequence[float] = ()) -> None:
-    """A log scale read as plain numbers (0.2, not 2 x 10^-1): ticks at ``ticks`` when given
-    (the swept values), else at 1, 2 and 5 of each decade."""
-    getattr(ax, f"set_{which}scale")("log")
+def _log_axis(ax: Any, which: str, values: Sequence[float], ticks: Sequence[float] = ()) -> None:
+    """A log scale for ``values``, read as plain numbers (0.2, not 2 x 10^-1): ticks at
+    ``ticks`` when given (the swept values), else at 1, 2 and 5 of each decade. When some
+    values are exactly 0 the scale turns linear below the smallest decade, so they still show,
+    at the bottom."""
+    scale = getattr(ax, f"set_{which}scale")
     axis = ax.xaxis if which == "x" else ax.yaxis
+    if min(values) == 0:
+        # at most four decades below the largest value; below that, linear down to 0
+        largest = max(values)
+        smallest = max(min(v for v in values if v > 0), largest * 1e-4)
+        low = math.floor(math.log10(smallest))
+        scale("symlog", linthresh=10.0**low, linscale=0.5)
+        getattr(ax, f"set_{which}lim")(-0.3 * 10.0**low, None)  # 0 near the edge, not below
+        decades = range(low, math.ceil(math.log10(largest)) + 1)
+        ticks = ticks or [0.0, *(m * 10.0**k for k in decades for m in (1, 2, 5))]
+    else:
+        scale("log")
     axis.set_major_locator(FixedLocator(ticks) if ticks else LogLocator(subs=(1.0, 2.0, 5.0)))
     axis.set_major_formatter(FuncFormatter(lambda value, _: f"{value:g}"))
     axis.set_minor_formatter(NullFormatter())
@@ -128,7 +144,7 @@ def learning_curves(
         ax.grid(alpha=0.3)
     if _log_scale_fits(every_value):
         for ax in axes:
-            _log_axis(ax, "y")
+            _log_axis(ax, "y", every_value)
     fig.suptitle(title)
     figure: Figure = fig
     return figure
@@ -194,12 +210,12 @@ def final_metric(
                         markersize=4, label=name or None)  # fmt: skip
         if numeric and min(xs_all) > 0 and max(xs_all) / min(xs_all) >= 10:
             distinct = sorted(set(xs_all))
-            _log_axis(ax, "x", distinct if key in grid and len(distinct) <= 8 else ())
+            _log_axis(ax, "x", distinct, distinct if key in grid and len(distinct) <= 8 else ())
         if not numeric:
             ax.set_xticks(list(positions.values()), list(positions))
             ax.set_xlim(-0.5, len(positions) - 0.5)
         if _log_scale_fits(finals):
-            _log_axis(ax, "y")
+            _log_axis(ax, "y", finals)
         if any(series):
             ax.legend(fontsize="small")
         seeds = max(len(m) for m in _groups(done, key).values())
