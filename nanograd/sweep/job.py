@@ -18,6 +18,7 @@ import contextlib
 import io
 import json
 import os
+import shutil
 import socket
 import sys
 import tempfile
@@ -91,7 +92,7 @@ def run_job(job: Job) -> Result:
             return Result(job.index, MISSING, "; ".join(missing), worker=worker)
         captured = io.StringIO()
         with (
-            tempfile.TemporaryDirectory(prefix="nanograd-job-") as tmp,
+            tempfile.TemporaryDirectory(prefix="nanograd-job-", dir=scratch()) as tmp,
             _importable(job.helpers, Path(tmp) / "helpers"),
             contextlib.redirect_stdout(captured),
             contextlib.redirect_stderr(captured),
@@ -100,6 +101,28 @@ def run_job(job: Job) -> Result:
             status, message = _train(job, run_dir)
             files = _collect(run_dir, job.folder)
         return Result(job.index, status, message, files, worker, captured.getvalue())
+
+
+SCRATCH = Path("/dev/shm")
+SCRATCH_ROOM = 512 * 2**20  # bytes free in it, or a run folder might not fit
+
+
+def scratch() -> str | None:
+    """Where a job's run folder lives while it trains: ``$TMPDIR`` when set, else memory-backed
+    /dev/shm when it has room, else the system's temporary folder (None).
+
+    The folder is scratch: its files go back to the sweep, which writes them durably. The
+    runner rewrites metrics.csv and syncs it to disk every epoch; on a disk, two workers doing
+    so wait on each other (an 8-run moons sweep took 25 s with two workers against 23 s with
+    one on a busy machine; 14 s against 19 s in memory).
+    """
+    if os.environ.get("TMPDIR"):
+        return None
+    try:
+        roomy = shutil.disk_usage(SCRATCH).free > SCRATCH_ROOM
+    except OSError:  # no such folder: not Linux
+        return None
+    return str(SCRATCH) if roomy and os.access(SCRATCH, os.W_OK) else None
 
 
 def _train(job: Job, run_dir: Path) -> tuple[str, str]:
