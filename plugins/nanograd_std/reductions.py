@@ -1,5 +1,5 @@
 """Reductions over ``axis`` (int, tuple or None) with ``keepdims``, as NumPy spells them:
-sum, mean, max, min, var, std and logsumexp.
+sum, mean, prod, max, min, ptp, var, std, logsumexp, and the weighted average.
 
 Each vjp first gives the upstream gradient the kept shape (reduced axes of length 1), so it
 broadcasts against the input.
@@ -63,6 +63,74 @@ def _mean_grad(g: Any, out: Any, x: Any, axis: Any = None, keepdims: bool = Fals
     return expand_to_input(g, x, axis, keepdims) / _count(x.shape, axis)
 
 
+# -- prod -----------------------------------------------------------------------------------------
+
+
+def _prod(x: np.ndarray, axis: Any = None, keepdims: bool = False) -> np.ndarray:
+    return np.prod(x, axis=axis, keepdims=keepdims)
+
+
+def divides_safely(x: Any) -> bool:
+    """Whether a product's gradient may divide by x: no element is 0 or nearly so.
+
+    ``out / x_i`` is the product of the other elements, exactly as a function, wherever no
+    element is 0; but its own derivative cancels two terms of size ``out / x_i**2``, so at
+    second order an element tiny beside the others (1e-90 beside 1) leaves only rounding.
+    """
+    magnitude = np.abs(x.data)
+    return bool(np.all(magnitude > 1e-8 * max(1.0, float(magnitude.max(initial=0.0)))))
+
+
+def _prod_grad(g: Any, out: Any, x: Any, axis: Any = None, keepdims: bool = False) -> Any:
+    """d prod / d x_i is the product of the other elements: ``out / x_i`` when that is safe,
+    and otherwise that product formed directly, which is exact for one zero or several."""
+    if divides_safely(x):
+        return _kept(g, x, axis, keepdims) * _kept(out, x, axis, keepdims) / x
+    return _kept(g, x, axis, keepdims) * _product_of_others(x, axis)
+
+
+def _product_of_others(x: Any, axis: Any) -> Any:
+    """For each element, the product of the other elements of its slice along ``axis``.
+
+    The reduced axes are moved last and flattened to n; each element's row of n factors has a 1
+    in its own place, and the row's product is taken: n * x.size work, with no division, so
+    zeros need no special case and the result is differentiable again.
+    """
+    ndim = x.ndim
+    reduced = _reduced_axes(ndim, axis)
+    kept = [i for i in range(ndim) if i not in reduced]
+    order = (*kept, *reduced)
+    kept_shape = tuple(x.shape[i] for i in kept)
+    n = math.prod(x.shape[i] for i in reduced)
+    rows = x.transpose(order).reshape((*kept_shape, 1, n))
+    others = ng.ops.where(np.eye(n, dtype=bool), 1.0, rows).prod(axis=-1)
+    others = others.reshape((*kept_shape, *(x.shape[i] for i in reduced)))
+    return others.transpose(tuple(int(i) for i in np.argsort(order)))
+
+
+def _reduced_axes(ndim: int, axis: Any) -> tuple[int, ...]:
+    if axis is None:
+        return tuple(range(ndim))
+    axes = tuple(axis) if isinstance(axis, (tuple, list)) else (axis,)
+    return tuple(sorted({int(a) % ndim for a in axes})) if ndim else ()
+
+
+def _prod_cases(arrays: Any) -> Any:
+    """Any axis and keepdims, with one element, several or none set to exactly 0."""
+    from hypothesis import strategies as st
+    from hypothesis.extra import numpy as hnp
+
+    from nanograd.domain import Case
+    from nanograd.testing import reduction_params
+
+    def case(shape: tuple[int, ...]) -> Any:
+        return st.tuples(
+            arrays(shape, -2.0, 2.0), hnp.arrays(bool, shape), reduction_params(len(shape))
+        ).map(lambda d: Case((np.where(d[1], 0.0, d[0]),), d[2]))
+
+    return hnp.array_shapes(min_dims=0, max_dims=3, max_side=4).flatmap(case)
+
+
 # -- max, min -------------------------------------------------------------------------------------
 
 
@@ -84,6 +152,89 @@ _TIES = (
     "ties share the gradient evenly (as PyTorch's amax/amin and max() without a dim; "
     "max(dim) picks one index instead)"
 )
+
+
+def ptp(a: Any, axis: Any = None, keepdims: bool = False) -> Any:
+    """The range max - min over axis ("peak to peak"), as np.ptp."""
+    return ng.ops.max(a, axis=axis, keepdims=keepdims) - ng.ops.min(a, axis=axis, keepdims=keepdims)
+
+
+# -- average --------------------------------------------------------------------------------------
+
+
+def average(
+    a: Any, axis: Any = None, weights: Any = None, returned: bool = False, *, keepdims: bool = False
+) -> Any:
+    """The weighted mean ``sum(a * weights) / sum(weights)`` over axis, as np.average.
+
+    ``weights`` has a's shape, or is 1-D along an int ``axis``; it may be a tensor that requires
+    grad. With ``returned=True`` the sum of the weights comes back too, broadcast to the
+    average's shape.
+    """
+    a = ng.as_tensor(a)
+    if weights is None:
+        avg = ng.ops.mean(a, axis=axis, keepdims=keepdims)
+        total: Any = ng.tensor(np.full(avg.shape, a.size / max(avg.size, 1), dtype=avg.dtype))
+    else:
+        w = ng.as_tensor(weights)
+        if w.shape != a.shape:
+            w = _weights_along(a, w, axis)
+        total = ng.ops.sum(w, axis=axis, keepdims=keepdims)
+        if np.any(total.data == 0):
+            raise ZeroDivisionError(f"average: the weights sum to zero along axis={axis!r}")
+        avg = ng.ops.sum(a * w, axis=axis, keepdims=keepdims) / total
+    if not returned:
+        return avg
+    return avg, total if total.shape == avg.shape else ng.ops.broadcast_to(total, avg.shape)
+
+
+def _weights_along(a: Any, w: Any, axis: Any) -> Any:
+    """1-D weights laid along ``axis`` of ``a``, with NumPy's errors for anything else."""
+    if axis is None:
+        raise TypeError(
+            f"average: weights of shape {w.shape} differ from a's shape {a.shape}, so an int "
+            "axis must say which axis of a they weigh"
+        )
+    if w.ndim != 1 or not isinstance(axis, (int, np.integer)):
+        raise TypeError(
+            f"average: weights of shape {w.shape} differ from a's shape {a.shape}; they must "
+            "have a's shape, or be 1-D along one int axis"
+        )
+    if not -a.ndim <= axis < a.ndim or w.shape[0] != a.shape[axis]:
+        raise ValueError(
+            f"average: {w.shape[0]} weights do not fit axis {axis} of a's shape {a.shape}"
+        )
+    shape = [1] * a.ndim
+    shape[axis] = w.shape[0]
+    return w.reshape(shape)
+
+
+def _average_cases(arrays: Any) -> Any:
+    """Without weights, with weights of a's shape, and with 1-D weights along an int axis;
+    weights in [0.5, 2] so they never sum to zero."""
+    from hypothesis import strategies as st
+    from hypothesis.extra import numpy as hnp
+
+    from nanograd.domain import Case
+    from nanograd.testing import axes
+
+    @st.composite
+    def case(draw: Any) -> Any:
+        kind = draw(st.sampled_from(["none", "full", "along"]))
+        # With weights, a has a dimension: a 0-d a passed as a constant is a Python float,
+        # which NumPy's average makes float64 whatever the weights are.
+        least = 0 if kind == "none" else 1
+        shape = draw(hnp.array_shapes(min_dims=least, max_dims=3, max_side=4))
+        a = draw(arrays(shape))
+        params = {"returned": draw(st.booleans()), "keepdims": draw(st.booleans())}
+        if kind == "none":
+            return Case((a, draw(axes(len(shape)))), params)
+        if kind == "full":
+            return Case((a, draw(axes(len(shape))), draw(arrays(shape, 0.5, 2.0))), params)
+        axis = draw(st.integers(-len(shape), len(shape) - 1))
+        return Case((a, axis, draw(arrays((shape[axis],), 0.5, 2.0))), params)
+
+    return case()
 
 
 # -- var, std -------------------------------------------------------------------------------------
@@ -152,6 +303,15 @@ def register_ops(register: RegisterOp) -> None:
         doc="The arithmetic mean over axis, keepdims as NumPy.",
     )
     register(
+        "prod",
+        _prod,
+        _prod_grad,
+        domain=domain.custom(_prod_cases),
+        method=True,
+        doc="The product over axis, keepdims as NumPy. Its gradient, the product of the other "
+        "elements, is exact where one element or several are 0.",
+    )
+    register(
         "max",
         _max,
         _extreme_grad,
@@ -168,6 +328,25 @@ def register_ops(register: RegisterOp) -> None:
         method=True,
         kink="at ties " + _TIES,
         doc="The smallest value over axis (values, as np.min; not indices).",
+    )
+    register(
+        "ptp",
+        ptp,
+        None,
+        composite=True,
+        domain=domain.reduction(distinct=True),
+        kink="at ties of the max or the min " + _TIES,
+        doc="The range max - min over axis, keepdims as NumPy (np.ptp).",
+    )
+    register(
+        "average",
+        average,
+        None,
+        composite=True,
+        domain=domain.custom(_average_cases),
+        doc="The weighted mean sum(a * weights) / sum(weights) over axis (np.average); weights "
+        "of a's shape or 1-D along an int axis, differentiable too. returned=True also gives "
+        "the sum of the weights.",
     )
     register(
         "var",
