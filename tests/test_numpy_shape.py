@@ -117,3 +117,85 @@ def test_atleast_returns_the_tensor_itself_when_it_has_the_dimensions() -> None:
 def test_bad_axes_are_named(call: Any, said: str) -> None:
     with pytest.raises(ValueError, match=said):
         call()
+
+
+# -- joining and splitting -------------------------------------------------------------------------
+
+JOINS = [
+    ("hstack", [V, V[:2]]),
+    ("hstack", [M, M[:, :1]]),
+    ("vstack", [V, V]),
+    ("vstack", [M, M[:1]]),
+    ("dstack", [V, V]),
+    ("dstack", [M, M]),
+    ("dstack", [X, X[..., :1]]),
+    ("column_stack", [V, V]),
+    ("column_stack", [V, M]),
+]
+
+
+@pytest.mark.parametrize(("name", "tup"), JOINS, ids=lambda v: str(v)[:12])
+def test_stacking_matches_numpy(name: str, tup: list[np.ndarray]) -> None:
+    agrees_with_numpy(name, tup)
+
+
+@pytest.mark.parametrize(
+    ("args", "kwargs"),
+    [((M, V), {}), ((M, M[:1]), {"axis": 0}), ((X, X[:, :1]), {"axis": -2})],
+)
+def test_append_matches_numpy(args: tuple[Any, ...], kwargs: dict[str, Any]) -> None:
+    agrees_with_numpy("append", *args, **kwargs)
+
+
+SPLITS = [
+    ("split", (X, 2)),
+    ("split", (X, 3, 1)),
+    ("split", (X, [1, 3], -1)),
+    ("split", (X, [0, 5, 2])),
+    ("array_split", (X, 3, -1)),
+    ("array_split", (V, 5)),
+    ("hsplit", (X, 3)),
+    ("hsplit", (V, [1])),
+    ("vsplit", (M, [2])),
+    ("dsplit", (X, 2)),
+]
+
+
+@pytest.mark.parametrize(("name", "args"), SPLITS, ids=lambda v: str(v)[:12])
+def test_splitting_matches_numpy_piece_by_piece(name: str, args: tuple[Any, ...]) -> None:
+    agrees_with_numpy(name, *args)
+
+
+def test_split_pieces_send_their_gradients_back_in_place() -> None:
+    x = ng.tensor(np.arange(6.0), requires_grad=True)
+    first, _, third = ng.ops.split(x, 3)
+    (first * 2 + third * 3).sum().backward()
+    np.testing.assert_array_equal(x.grad.data, [2.0, 2.0, 0.0, 0.0, 3.0, 3.0])
+
+
+@pytest.mark.parametrize(
+    ("call", "said"),
+    [
+        (lambda: ng.ops.split(ng.tensor(V), 2), "does not split into 2 equal sections"),
+        (lambda: ng.ops.split(ng.tensor(V), 0), "must be larger than 0"),
+        (lambda: ng.ops.vsplit(ng.tensor(V), 3), "at least 2 dimensions"),
+        (lambda: ng.ops.dsplit(ng.tensor(M), 2), "at least 3 dimensions"),
+    ],
+)
+def test_impossible_splits_are_named(call: Any, said: str) -> None:
+    with pytest.raises(ValueError, match=said):
+        call()
+
+
+def test_select_matches_numpy_and_routes_the_gradient_to_the_first_true_choice() -> None:
+    x = np.array([-2.0, -0.5, 0.5, 2.0])
+    conditions = [x < -1, x < 1]
+    choices = [x * 10, x * 100]
+    agrees_with_numpy("select", conditions, choices, default=-7.0)
+    a = ng.tensor(x, requires_grad=True)
+    b = ng.tensor(x, requires_grad=True)
+    fallback = ng.tensor(np.zeros(4), requires_grad=True)
+    ng.ops.select(conditions, [a, b], fallback).backward(np.ones(4))
+    np.testing.assert_array_equal(a.grad.data, [1.0, 0.0, 0.0, 0.0])
+    np.testing.assert_array_equal(b.grad.data, [0.0, 1.0, 1.0, 0.0])
+    np.testing.assert_array_equal(fallback.grad.data, [0.0, 0.0, 0.0, 1.0])

@@ -1,4 +1,4 @@
-"""Choosing between values: ``where`` and ``clip``.
+"""Choosing between values: ``where``, ``select`` (a chain of ``where``) and ``clip``.
 
 Their gradients route ``g`` to whichever value was chosen; the condition of ``where`` and the
 bounds of ``clip`` are constants, not differentiated.
@@ -43,6 +43,24 @@ def _clip_grad(g: Any, out: Any, a: Any, a_min: Any = None, a_max: Any = None) -
     return g * ng.ops.equal(out, a)
 
 
+def select(condlist: Any, choicelist: Any, default: Any = 0) -> Any:
+    """choicelist[i] where condlist[i] is the first condition that holds, else default,
+    broadcasting them all, as np.select. The conditions are not differentiated."""
+    if not len(condlist):
+        raise ValueError("select needs at least one condition and choice")
+    if len(condlist) != len(choicelist):
+        raise ValueError(
+            f"select: {len(condlist)} conditions for {len(choicelist)} choices; give one each"
+        )
+    result = default
+    for condition, choice in zip(reversed(condlist), reversed(choicelist), strict=True):
+        condition = condition.data if isinstance(condition, ng.Tensor) else np.asarray(condition)
+        if condition.dtype != np.bool_:
+            raise TypeError(f"select: a condition must be boolean, got dtype {condition.dtype}")
+        result = ng.ops.where(condition, choice, result)
+    return ng.as_tensor(result)
+
+
 def register_ops(register: RegisterOp) -> None:
     register(
         "where",
@@ -51,6 +69,15 @@ def register_ops(register: RegisterOp) -> None:
         domain=domain.custom(_where_cases),
         doc="x where condition holds, else y, broadcasting all three (np.where). The condition "
         "is not differentiated.",
+    )
+    register(
+        "select",
+        select,
+        None,
+        composite=True,
+        domain=domain.custom(_select_cases),
+        doc="choicelist[i] where condlist[i] is the first condition that holds, else default, "
+        "broadcasting them all (np.select). The conditions are not differentiated.",
     )
     register(
         "clip",
@@ -80,3 +107,24 @@ def _where_cases(arrays: Any) -> Any:
         )
 
     return shapes.flatmap(case)
+
+
+def _select_cases(arrays: Any) -> Any:
+    """One to three conditions and choices, and a default, all mutually broadcastable."""
+    from hypothesis import strategies as st
+    from hypothesis.extra import numpy as hnp
+
+    from nanograd.domain import Case
+
+    @st.composite
+    def case(draw: Any) -> Any:
+        count = draw(st.integers(1, 3))
+        shapes = draw(
+            hnp.mutually_broadcastable_shapes(num_shapes=2 * count + 1, max_dims=3, max_side=3)
+        ).input_shapes
+        conditions = [draw(hnp.arrays(np.bool_, s)) for s in shapes[:count]]
+        choices = [draw(arrays(s)) for s in shapes[count : 2 * count]]
+        default = draw(st.one_of(st.floats(-3, 3), arrays(shapes[-1])))
+        return Case((conditions, choices, default))
+
+    return case()

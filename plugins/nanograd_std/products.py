@@ -1,0 +1,276 @@
+"""NumPy's products besides matmul: dot, vdot, inner, outer, tensordot, kron and cross.
+
+Each is a composite. tensordot is NumPy's own recipe, a transpose and reshape of each operand
+to a matrix, one ``matmul`` (so BLAS does the work), and a reshape back; dot and inner are
+tensordots over the right axes, vdot and outer products of flattened inputs, kron a broadcast
+product reshaped, cross three differences of products of components.
+"""
+
+from __future__ import annotations
+
+import math
+import warnings
+from collections.abc import Callable, Sequence
+from typing import Any
+
+import numpy as np
+
+import nanograd as ng
+from nanograd import domain
+from nanograd_std.rearranging import _axis, moveaxis
+from nanograd_std.scalars import as_tensors
+
+Register = Callable[..., Any]
+
+
+def tensordot(a: Any, b: Any, axes: Any = 2) -> Any:
+    """The sum of products over axes of a and b: the last N of a with the first N of b for an
+    int N, or the pairs listed in ``(axes_a, axes_b)``, as np.tensordot."""
+    a, b = as_tensors(a, b)
+    if np.ndim(axes) == 0:
+        n = int(axes)
+        if not 0 <= n <= min(a.ndim, b.ndim):
+            raise ValueError(f"tensordot: cannot sum over {n} axes of shapes {a.shape}, {b.shape}")
+        summed_a, summed_b = list(range(a.ndim - n, a.ndim)), list(range(n))
+    else:
+        listed_a, listed_b = ([x] if np.ndim(x) == 0 else list(x) for x in axes)
+        if len(listed_a) != len(listed_b):
+            raise ValueError(f"tensordot: axes {axes!r} pair unequal numbers of axes")
+        summed_a = [_axis(i, a.ndim, "tensordot") for i in listed_a]
+        summed_b = [_axis(i, b.ndim, "tensordot") for i in listed_b]
+    for i, j in zip(summed_a, summed_b, strict=True):
+        if a.shape[i] != b.shape[j]:
+            raise ValueError(
+                f"tensordot: axis {i} of a (shape {a.shape}) and axis {j} of b (shape "
+                f"{b.shape}) differ in length, so they cannot be summed over together"
+            )
+    free_a = [i for i in range(a.ndim) if i not in summed_a]
+    free_b = [i for i in range(b.ndim) if i not in summed_b]
+    inner = math.prod(a.shape[i] for i in summed_a)
+    left = _permuted(a, free_a + summed_a).reshape((-1, inner))
+    right = _permuted(b, summed_b + free_b).reshape((inner, -1))
+    shape = tuple(a.shape[i] for i in free_a) + tuple(b.shape[i] for i in free_b)
+    return (left @ right).reshape(shape)
+
+
+def _permuted(x: Any, order: list[int]) -> Any:
+    return x if order == sorted(order) else ng.ops.transpose(x, tuple(order))
+
+
+def dot(a: Any, b: Any) -> Any:
+    """np.dot: the product of scalars, the inner product of vectors, the matrix product, and for
+    N-D inputs the sum over a's last axis and b's second-to-last (b's only one if 1-D)."""
+    a, b = as_tensors(a, b)
+    if a.ndim == 0 or b.ndim == 0:
+        return a * b
+    return tensordot(a, b, axes=([-1], [0 if b.ndim == 1 else -2]))
+
+
+def vdot(a: Any, b: Any) -> Any:
+    """The dot product of a and b flattened (they must have as many elements), as np.vdot."""
+    a, b = as_tensors(a, b)
+    if a.size != b.size:
+        raise ValueError(f"vdot: a has {a.size} elements and b {b.size}; they must be as many")
+    return a.reshape(-1) @ b.reshape(-1)
+
+
+def inner(a: Any, b: Any) -> Any:
+    """The sum of products over the last axes of a and b (a product for scalars), as np.inner:
+    shape a.shape[:-1] + b.shape[:-1]."""
+    a, b = as_tensors(a, b)
+    if a.ndim == 0 or b.ndim == 0:
+        return a * b
+    return tensordot(a, b, axes=([-1], [-1]))
+
+
+def outer(a: Any, b: Any) -> Any:
+    """Every product a[i] * b[j] of the flattened inputs, a matrix, as np.outer."""
+    a, b = as_tensors(a, b)
+    return a.reshape((-1, 1)) * b.reshape((1, -1))
+
+
+def kron(a: Any, b: Any) -> Any:
+    """The Kronecker product, blocks a[i, j] * b, with shapes padded by leading 1s to the same
+    length, as np.kron."""
+    a, b = as_tensors(a, b)
+    if a.ndim == 0 or b.ndim == 0:
+        return a * b
+    nd = max(a.ndim, b.ndim)
+    shape_a = (1,) * (nd - a.ndim) + a.shape
+    shape_b = (1,) * (nd - b.ndim) + b.shape
+    # a as (a0, 1, a1, 1, ...) times b as (1, b0, 1, b1, ...), then (a0 * b0, a1 * b1, ...)
+    spread_a = a.reshape(tuple(x for n in shape_a for x in (n, 1)))
+    spread_b = b.reshape(tuple(x for n in shape_b for x in (1, n)))
+    pairs = zip(shape_a, shape_b, strict=True)
+    return (spread_a * spread_b).reshape(tuple(m * n for m, n in pairs))
+
+
+def cross(
+    a: Any, b: Any, axisa: int = -1, axisb: int = -1, axisc: int = -1, axis: int | None = None
+) -> Any:
+    """The cross product of 3-vectors along axisa of a and axisb of b (axis sets all three),
+    broadcasting the rest, as np.cross; the result's vectors lie along axisc. A 2-vector has
+    z = 0, and two of them give the z component alone, as NumPy (which deprecates them)."""
+    if axis is not None:
+        axisa = axisb = axisc = axis
+    a, b = as_tensors(a, b)
+    if a.ndim == 0 or b.ndim == 0:
+        raise ValueError("cross: a and b must hold vectors, not scalars")
+    a, b = moveaxis(a, axisa, -1), moveaxis(b, axisb, -1)
+    if a.shape[-1] not in (2, 3) or b.shape[-1] not in (2, 3):
+        raise ValueError(
+            f"cross: vectors have 2 or 3 components; got {a.shape[-1]} and {b.shape[-1]}"
+        )
+    if 2 in (a.shape[-1], b.shape[-1]):
+        warnings.warn(
+            "cross of 2-dimensional vectors is deprecated in NumPy 2.0; use 3-dimensional ones",
+            DeprecationWarning,
+            stacklevel=3,
+        )
+    a0, a1, a2 = _components(a)
+    b0, b1, b2 = _components(b)
+    z = a0 * b1 - a1 * b0
+    if a2 is None and b2 is None:
+        return z
+    x = _minus(_times(a1, b2), _times(a2, b1))
+    y = _minus(_times(a2, b0), _times(a0, b2))
+    result = ng.ops.stack([x, y, z], axis=-1)
+    return moveaxis(result, -1, _axis(axisc, result.ndim, "cross", "axisc"))
+
+
+def _components(v: Any) -> tuple[Any, Any, Any]:
+    return v[..., 0], v[..., 1], (v[..., 2] if v.shape[-1] == 3 else None)
+
+
+def _times(p: Any, q: Any) -> Any:
+    return None if p is None or q is None else p * q
+
+
+def _minus(p: Any, q: Any) -> Any:
+    if q is None:
+        return p
+    return -q if p is None else p - q
+
+
+def register_ops(register: Register) -> None:
+    for name, function, method, cases in (
+        ("dot", dot, True, _dot_cases),
+        ("vdot", vdot, False, _vdot_cases),
+        ("inner", inner, True, _inner_cases),
+        ("outer", outer, True, _any_two_cases),
+        ("tensordot", tensordot, False, _tensordot_cases),
+        ("kron", kron, True, _any_two_cases),
+        ("cross", cross, False, _cross_cases),
+    ):
+        register(name, function, None, composite=True, domain=domain.custom(cases), method=method)
+
+
+# -- where the property suite draws from ----------------------------------------------------------
+
+
+def _shapes(min_dims: int = 0) -> Any:
+    from hypothesis.extra import numpy as hnp
+
+    return hnp.array_shapes(min_dims=min_dims, max_dims=3, max_side=3)
+
+
+def _pair(arrays: Any, shapes: Callable[[Any], tuple[Sequence[int], Sequence[int]]]) -> Any:
+    from hypothesis import strategies as st
+
+    from nanograd.domain import Case
+
+    @st.composite
+    def case(draw: Any) -> Any:
+        first, second = shapes(draw)
+        return Case((draw(arrays(tuple(first))), draw(arrays(tuple(second)))))
+
+    return case()
+
+
+def _dot_cases(arrays: Any) -> Any:
+    from hypothesis import strategies as st
+
+    def shapes(draw: Any) -> tuple[Sequence[int], Sequence[int]]:
+        a = list(draw(_shapes()))
+        b = list(draw(_shapes()))
+        if a and b:  # a's last axis meets b's second-to-last, or b's only one
+            b[0 if len(b) == 1 else -2] = a[-1] = draw(st.integers(1, 3))
+        return a, b
+
+    return _pair(arrays, shapes)
+
+
+def _vdot_cases(arrays: Any) -> Any:
+    from hypothesis import strategies as st
+
+    def shapes(draw: Any) -> tuple[Sequence[int], Sequence[int]]:
+        a = draw(_shapes())
+        b = draw(st.permutations(a)) if draw(st.booleans()) else (math.prod(a),)
+        return a, b
+
+    return _pair(arrays, shapes)
+
+
+def _inner_cases(arrays: Any) -> Any:
+    from hypothesis import strategies as st
+
+    def shapes(draw: Any) -> tuple[Sequence[int], Sequence[int]]:
+        a, b = list(draw(_shapes())), list(draw(_shapes()))
+        if a and b:
+            a[-1] = b[-1] = draw(st.integers(1, 3))
+        return a, b
+
+    return _pair(arrays, shapes)
+
+
+def _any_two_cases(arrays: Any) -> Any:
+    return _pair(arrays, lambda draw: (draw(_shapes()), draw(_shapes())))
+
+
+def _tensordot_cases(arrays: Any) -> Any:
+    """An int N, or pairs of axes listed in any order (negative too)."""
+    from hypothesis import strategies as st
+
+    from nanograd.domain import Case
+
+    @st.composite
+    def case(draw: Any) -> Any:
+        a = list(draw(_shapes()))
+        b = list(draw(_shapes()))
+        count = draw(st.integers(0, min(len(a), len(b))))
+        if draw(st.booleans()):
+            b[:count] = a[len(a) - count :]
+            axes: Any = count
+        else:
+            picked_a = draw(st.permutations(range(len(a))))[:count]
+            picked_b = draw(st.permutations(range(len(b))))[:count]
+            for i, j in zip(picked_a, picked_b, strict=True):
+                b[j] = a[i]
+            axes = ([i - len(a) * draw(st.integers(0, 1)) for i in picked_a], list(picked_b))
+        return Case((draw(arrays(tuple(a))), draw(arrays(tuple(b))), axes))
+
+    return case()
+
+
+def _cross_cases(arrays: Any) -> Any:
+    """3-vectors along any axis of a and b, the other axes broadcasting, the result's vectors
+    along any axis."""
+    from hypothesis import strategies as st
+    from hypothesis.extra import numpy as hnp
+
+    from nanograd.domain import Case
+
+    @st.composite
+    def case(draw: Any) -> Any:
+        shapes = draw(hnp.mutually_broadcastable_shapes(num_shapes=2, max_dims=2, max_side=3))
+        first, second = (list(s) for s in shapes.input_shapes)
+        axis_a = draw(st.integers(0, len(first)))
+        axis_b = draw(st.integers(0, len(second)))
+        first.insert(axis_a, 3)
+        second.insert(axis_b, 3)
+        ndim = len(shapes.result_shape) + 1
+        axis_c = draw(st.integers(-ndim, ndim - 1))
+        a, b = draw(arrays(tuple(first))), draw(arrays(tuple(second)))
+        return Case((a, b, axis_a - len(first), axis_b, axis_c))
+
+    return case()
