@@ -28,6 +28,7 @@ except metadata.PackageNotFoundError:  # a source tree that is not installed
 # Imported on first use, so ``import nanograd`` stays quick and light.
 _LAZY: dict[str, tuple[str, str | None]] = {
     "nn": ("nanograd.nn", None),
+    "linalg": ("nanograd.linalg", None),
     "optim": ("nanograd.optim", None),
     "losses": ("nanograd.losses", None),
     "testing": ("nanograd.testing", None),

@@ -42,6 +42,31 @@ def test_every_specified_first_party_op_is_discovered() -> None:
     assert sorted(SPECIFIED - set(registered_ops(plugin="nanograd_std"))) == []
 
 
+# NumPy's functions that a NumPy user reaches for, as the ops that provide them (norm and the
+# np.linalg ones are linalg_<name>, reached as ng.linalg.<name>).
+NUMPY = {
+    "tan", "arcsin", "arccos", "arctan", "arctan2", "sinh", "cosh", "arcsinh", "arccosh",
+    "arctanh", "exp2", "expm1", "log2", "log10", "logaddexp", "logaddexp2", "square",
+    "reciprocal", "sinc", "deg2rad", "rad2deg", "fmax", "fmin", "nan_to_num", "floor", "ceil",
+    "round", "mod", "remainder",
+    "prod", "cumsum", "cumprod", "diff", "trace", "linalg_norm", "average", "ptp", "argmax",
+    "argmin", "sort", "argsort",
+    "dot", "vdot", "inner", "outer", "tensordot", "einsum", "kron", "cross",
+    "swapaxes", "moveaxis", "repeat", "tile", "roll", "rot90", "split", "array_split", "hsplit",
+    "vsplit", "dsplit", "hstack", "vstack", "dstack", "column_stack", "append", "atleast_1d",
+    "atleast_2d", "atleast_3d", "diag", "diagonal", "triu", "tril", "ravel", "select",
+    "partition",
+    "linalg_inv", "linalg_det", "linalg_slogdet", "linalg_solve", "linalg_cholesky",
+    "linalg_eigh", "linalg_svd",
+}  # fmt: skip
+NOT_DIFFERENTIABLE = {"floor", "ceil", "round", "argmax", "argmin", "argsort"}
+
+
+def test_every_numpy_function_has_its_op() -> None:
+    assert len(NUMPY) == 82
+    assert sorted(NUMPY - set(registered_ops(plugin="nanograd_std"))) == []
+
+
 COMPARISONS = {"less", "less_equal", "greater", "greater_equal", "equal", "not_equal"}
 
 
@@ -55,8 +80,8 @@ def test_the_check_command_has_a_passing_row_for_every_specified_op_at_both_orde
     header, *rows = result.stdout.split("\n\n")[0].splitlines()
     assert header.split() == ["name", "kind", "plugin", "first", "order", "second", "order"]
     table = {row.split()[0]: row.split()[1:] for row in rows}
-    for name in SPECIFIED:
-        second = "n/a" if name in COMPARISONS else "pass"
+    for name in SPECIFIED | NUMPY:
+        second = "n/a" if name in COMPARISONS | NOT_DIFFERENTIABLE else "pass"
         assert table.get(name) == ["op", "nanograd_std", "pass", second], name
 
 
