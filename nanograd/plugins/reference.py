@@ -17,6 +17,7 @@ import numpy as np
 
 from nanograd.binding import OPERATORS
 from nanograd.domain import Domain
+from nanograd.linalg import PREFIX as LINALG_PREFIX
 from nanograd.registry import OpDef, Registry
 
 # How each Python operator reads, and the Tensor helpers that call an op of the engine's.
@@ -45,9 +46,12 @@ where NumPy has no such function the defaults are PyTorch's (`leaky_relu`, `gelu
 
 How to read the table:
 
-- **Signature**: tensor inputs first, then parameters. Any tensor input may also be a Python
-  number or a NumPy array, which is treated as a constant. Binary ops broadcast as NumPy does;
-  each gradient is summed back to its input's shape by the engine.
+- **Signature**: tensor inputs first, then parameters, except where NumPy's own signature puts
+  a parameter first (`einsum(subscripts, *operands)`, `select(condlist, choicelist)`). Any
+  tensor input may also be a Python number or a NumPy array, which is treated as a constant.
+  Binary ops broadcast as NumPy does; each gradient is summed back to its input's shape by the
+  engine. NumPy's `out=` and `dtype=` are not taken: an op never writes into an array, and a
+  result's dtype follows its inputs.
 - **Method / operator**: how to reach the op from a tensor, besides `ng.ops`.
 - **What it does**: the op's documentation.
 - **Suite draws**: the inputs the property suite checks the gradient on (the op's `domain=`):
@@ -59,8 +63,15 @@ How to read the table:
   so by the suite (the op's `twice_differentiable=`).
 
 dtypes: a float32 input gives a float32 result and float32 gradients; Python scalars do not
-widen it (NumPy 2's rules). Comparisons return `bool`. `astype` changes dtype on purpose, and its
-gradient is cast back.
+widen it (NumPy 2's rules), in products and joins too (`ng.ops.dot(2.0, x)`, where NumPy's array
+functions would make the number float64). Comparisons return `bool`. `astype` changes dtype on
+purpose, and its gradient is cast back.
+
+An op named `linalg_<name>` is also `ng.linalg.<name>`, NumPy's `np.linalg` (as
+`torch.linalg.inv` is the op `linalg_inv`); they work on the last two axes with any batch in
+front, and a singular matrix is NumPy's `LinAlgError` naming the op. Many ops are composites,
+written with other ops (`swapaxes` is a `transpose`, `split` a list of slices), so their
+gradients are those ops' gradients.
 
 Ops that are not differentiable (comparisons, `sign`, rounding) give tensors outside the graph:
 they never require grad and nothing flows through them; boolean ones serve as masks
@@ -91,22 +102,29 @@ def signature(op: OpDef) -> str:
             params = [
                 p
                 for p in inspect.signature(forward).parameters.values()
-                if p.kind not in (p.VAR_POSITIONAL, p.VAR_KEYWORD)
+                if p.kind is not p.VAR_KEYWORD
             ]
         except (TypeError, ValueError):
             params = []
     count = 1 if op.variadic else op.arity
     if len(params) >= count:
-        inputs = [p.name for p in params[:count]]
+        inputs = [_positional(p) for p in params[:count]]
     else:
         inputs = ["x", "y", "z"][:count] if count <= 3 else [f"x{i}" for i in range(count)]
     rest = []
     for p in params[count:]:
+        if p.kind is p.VAR_POSITIONAL:  # a composite's tensors, einsum(subscripts, *operands)
+            rest.append(_positional(p))
+            continue
         if p.name not in op.param_names:
             continue
         default = "" if p.default is p.empty else "=" + repr(p.default).replace("'", '"')
         rest.append(f"{p.name}{default}")
     return f"{op.name}({', '.join([*inputs, *rest])})"
+
+
+def _positional(p: inspect.Parameter) -> str:
+    return f"*{p.name}" if p.kind is p.VAR_POSITIONAL else p.name
 
 
 def access(op: OpDef) -> str:
@@ -117,6 +135,8 @@ def access(op: OpDef) -> str:
         if name == op.name and not reflected
     ]
     ways += _HELPERS.get(op.name, [])
+    if op.name.startswith(LINALG_PREFIX):
+        ways.append(f"ng.linalg.{op.name[len(LINALG_PREFIX) :]}(...)")
     if op.method is not None and op.name not in _HELPERS:
         ways.append(f"x.{op.method}(...)" if op.param_names or op.arity > 1 else f"x.{op.method}()")
     return ", ".join(f"`{w}`" for w in ways) or "—"

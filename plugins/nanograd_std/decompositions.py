@@ -13,15 +13,21 @@ matrix that is not square, where the singular values are not 0.
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from typing import Any
+from typing import Any, Literal
 
 import numpy as np
 
 import nanograd as ng
 from nanograd import domain
+from nanograd.contract import RegisterOp
 
-Register = Callable[..., Any]
+Uplo = Literal["L", "U", "l", "u"]
+
+_SIGNS = (
+    "an eigenvector is unique only up to sign: the values are NumPy's, and the gradient is "
+    "that of the sign NumPy returns, which exists where that sign does not jump (it does near "
+    "diagonal matrices)"
+)
 
 
 def _to_triangle(grad: Any, lower: bool) -> Any:
@@ -66,18 +72,18 @@ def _cholesky_grad(g: Any, out: Any, a: Any, upper: bool = False) -> Any:
 # -- eigh -----------------------------------------------------------------------------------------
 
 
-def _eigh(a: np.ndarray, UPLO: str = "L") -> tuple[np.ndarray, np.ndarray]:
+def _eigh(a: np.ndarray, UPLO: Uplo = "L") -> tuple[np.ndarray, np.ndarray]:
     w, v = np.linalg.eigh(a, UPLO=UPLO)
     return w, v
 
 
-def _eigenvalues_grad(g: Any, out: Any, a: Any, UPLO: str = "L") -> Any:
+def _eigenvalues_grad(g: Any, out: Any, a: Any, UPLO: Uplo = "L") -> Any:
     # dw_i = v_i^T dA v_i: the gradient is V diag(g) V^T.
     v = ng.ops.linalg_eigh(a, UPLO=UPLO).eigenvectors
     return _to_triangle((v * ng.ops.expand_dims(g, -2)) @ v.mT, lower=UPLO.upper() == "L")
 
 
-def _eigenvectors_grad(g: Any, out: Any, a: Any, UPLO: str = "L") -> Any:
+def _eigenvectors_grad(g: Any, out: Any, a: Any, UPLO: Uplo = "L") -> Any:
     # dV = V (F * (V^T dA V)) with F_ij = 1 / (w_j - w_i) off the diagonal: the gradient is
     # V (F * (V^T g)) V^T.
     w = ng.ops.linalg_eigh(a, UPLO=UPLO).eigenvalues
@@ -159,7 +165,7 @@ def _vh_grad(
     return u @ inner @ vh + u @ rest
 
 
-def register_ops(register: Register) -> None:
+def register_ops(register: RegisterOp) -> None:
     register(
         "linalg_cholesky",
         _cholesky,
@@ -175,6 +181,8 @@ def register_ops(register: Register) -> None:
         (_eigenvalues_grad, _eigenvectors_grad),
         outputs=("eigenvalues", "eigenvectors"),
         domain=domain.custom(_eigh_cases),
+        kink=_SIGNS + "; at a repeated eigenvalue its eigenvectors have no gradient (F is "
+        "infinite there)",
         doc="The eigenvalues (ascending) and eigenvectors (columns) of a symmetric matrix (a "
         "batch), reading its lower triangle (UPLO='L') or upper one, as np.linalg.eigh. The "
         "eigenvectors' gradient needs distinct eigenvalues.",
@@ -185,6 +193,9 @@ def register_ops(register: Register) -> None:
         (_u_grad, _s_grad, _vh_grad),
         outputs=("U", "S", "Vh"),
         domain=domain.custom(_svd_cases),
+        kink=_SIGNS.replace("an eigenvector", "a pair of singular vectors")
+        + "; with full_matrices=True a gradient reaching the columns of U (rows of Vh) past "
+        "min(M, N), an arbitrary basis, is an error naming full_matrices=False",
         doc="a = U diag(S) Vh with S descending, as np.linalg.svd; compute_uv=False gives S "
         "alone. The gradients need distinct singular values, nonzero for U and Vh of a "
         "matrix that is not square, and full_matrices=False (or a square matrix) for U and "

@@ -17,16 +17,15 @@ so it is differentiable again, to any order.
 from __future__ import annotations
 
 import string
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from typing import Any
 
 import numpy as np
 
 import nanograd as ng
 from nanograd import domain
+from nanograd.contract import RegisterOp
 from nanograd_std.scalars import weak_arrays
-
-Register = Callable[..., Any]
 
 LABELS = string.ascii_letters  # NumPy's order: an int label i in a sublist is LABELS[i]
 
@@ -158,7 +157,7 @@ def einsum(subscripts: Any, *operands: Any, optimize: Any = False) -> Any:
     return ng.ops.einsum_list(arrays, explicit, optimize=optimize)
 
 
-def register_ops(register: Register) -> None:
+def register_ops(register: RegisterOp) -> None:
     register(
         "einsum_list",
         _einsum_list,

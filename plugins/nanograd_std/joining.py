@@ -15,11 +15,9 @@ import numpy as np
 
 import nanograd as ng
 from nanograd import domain
+from nanograd.contract import RegisterOp
 from nanograd_std.rearranging import _axis, atleast_1d, atleast_2d, atleast_3d
 from nanograd_std.scalars import as_tensors, weak_arrays
-
-Register = Callable[..., Any]
-
 
 # -- joining --------------------------------------------------------------------------------------
 
@@ -95,7 +93,9 @@ def _split(ary: Any, sections: Any, axis: int, op: str, equal: bool) -> list[Any
         raise ValueError(f"{op} needs an input of at least 1 dimension, got a 0-d tensor")
     axis = _axis(axis, ary.ndim, op)
     before = (slice(None),) * axis
-    return [ary[(*before, slice(a, b))] for a, b in _bounds(ary.shape[axis], sections, op, equal)]
+    bounds = _bounds(ary.shape[axis], sections, op, equal)
+    keys = [(*before, slice(a, b)) for a, b in bounds]
+    return [ary[key] for key in keys]
 
 
 def split(ary: Any, indices_or_sections: Any, axis: int = 0) -> list[Any]:
@@ -133,7 +133,7 @@ def dsplit(ary: Any, indices_or_sections: Any) -> list[Any]:
     return _split(_least(ary, 3, "dsplit"), indices_or_sections, 2, "dsplit", equal=True)
 
 
-def register_ops(register: Register) -> None:
+def register_ops(register: RegisterOp) -> None:
     for name, function in (
         ("hstack", hstack),
         ("vstack", vstack),
@@ -144,7 +144,7 @@ def register_ops(register: Register) -> None:
             name, function, None, composite=True, variadic=True, domain=domain.custom(_stack_cases)
         )
     register("append", append, None, composite=True, domain=domain.custom(_append_cases))
-    for name, function, least, equal in (
+    for name, splitter, least, equal in (
         ("split", split, 1, True),
         ("array_split", array_split, 1, False),
         ("hsplit", hsplit, 1, True),
@@ -153,7 +153,7 @@ def register_ops(register: Register) -> None:
     ):
         register(
             name,
-            function,
+            splitter,
             None,
             composite=True,
             domain=domain.custom(_split_cases(name, least, equal)),

@@ -97,6 +97,8 @@ def register_ops(register: RegisterOp) -> None:
         _det,
         _det_grad,
         domain=domain.custom(_square_cases),
+        kink="at a singular A, where the gradient is the adjugate's transpose, det(A) inv(A)^T "
+        "cannot be formed: the inverse raises LinAlgError",
         doc="The determinant of a square matrix (a batch of them), as np.linalg.det. Its "
         "gradient det(A) inv(A)^T needs A invertible.",
     )

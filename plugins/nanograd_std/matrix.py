@@ -7,16 +7,14 @@ mask. Their gradients are those ops' gradients.
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from typing import Any
 
 import numpy as np
 
 import nanograd as ng
 from nanograd import domain
+from nanograd.contract import RegisterOp
 from nanograd_std.rearranging import _axis
-
-Register = Callable[..., Any]
 
 
 def diagonal(a: Any, offset: int = 0, axis1: int = 0, axis2: int = 1) -> Any:
@@ -60,21 +58,28 @@ def diag(v: Any, k: int = 0) -> Any:
     return ng.ops.scatter_add(v, key=(rows, cols), shape=(n + abs(k), n + abs(k)))
 
 
+def _plane(m: Any) -> tuple[int, int]:
+    """The shape of the last two axes; a 1-D m of length n is read as n x n, as NumPy does."""
+    return (m.shape[-2], m.shape[-1]) if m.ndim > 1 else (m.shape[-1], m.shape[-1])
+
+
 def tril(m: Any, k: int = 0) -> Any:
     """m with the elements above its k-th diagonal set to 0 (last two axes), as np.tril."""
     m = ng.as_tensor(m)
-    below = np.tri(*m.shape[-2:], k=k, dtype=bool)
+    rows, cols = _plane(m)
+    below = np.tri(rows, cols, k=k, dtype=bool)
     return ng.ops.where(below, m, np.zeros((), m.dtype))
 
 
 def triu(m: Any, k: int = 0) -> Any:
     """m with the elements below its k-th diagonal set to 0 (last two axes), as np.triu."""
     m = ng.as_tensor(m)
-    below = np.tri(*m.shape[-2:], k=k - 1, dtype=bool)
+    rows, cols = _plane(m)
+    below = np.tri(rows, cols, k=k - 1, dtype=bool)
     return ng.ops.where(below, np.zeros((), m.dtype), m)
 
 
-def register_ops(register: Register) -> None:
+def register_ops(register: RegisterOp) -> None:
     for name, function, cases in (
         ("diagonal", diagonal, _diagonal_cases),
         ("trace", trace, _diagonal_cases),

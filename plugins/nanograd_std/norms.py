@@ -10,15 +10,13 @@ under ord <= 1, ties for the largest) the gradient is the one documented in ``ki
 from __future__ import annotations
 
 import math
-from collections.abc import Callable
 from typing import Any
 
 import numpy as np
 
 import nanograd as ng
 from nanograd import domain
-
-Register = Callable[..., Any]
+from nanograd.contract import RegisterOp
 
 _SPECTRAL = {2, -2, "nuc"}
 
@@ -85,7 +83,7 @@ def _matrix_grad(x: Any, ord: Any, axes: tuple[int, ...], norm: Any, sign: Any) 
     return sign * _share(ng.ops.equal(sums, norm).astype(x.dtype), axes)
 
 
-def register_ops(register: Register) -> None:
+def register_ops(register: RegisterOp) -> None:
     register(
         "linalg_norm",
         _norm,

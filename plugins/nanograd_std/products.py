@@ -18,10 +18,9 @@ import numpy as np
 
 import nanograd as ng
 from nanograd import domain
+from nanograd.contract import RegisterOp
 from nanograd_std.rearranging import _axis, moveaxis
 from nanograd_std.scalars import as_tensors
-
-Register = Callable[..., Any]
 
 
 def _matmul(a: np.ndarray, b: np.ndarray) -> np.ndarray:
@@ -192,7 +191,7 @@ def _minus(p: Any, q: Any) -> Any:
     return -q if p is None else p - q
 
 
-def register_ops(register: Register) -> None:
+def register_ops(register: RegisterOp) -> None:
     register(
         "matmul",
         _matmul,

@@ -14,8 +14,7 @@ import numpy as np
 
 import nanograd as ng
 from nanograd import domain
-
-Register = Callable[..., Any]
+from nanograd.contract import RegisterOp
 
 
 def _axis(axis: Any, ndim: int, op: str, what: str = "axis") -> int:
@@ -174,7 +173,7 @@ def tile(A: Any, reps: Any) -> Any:
     return stretched.reshape(tuple(r * n for r, n in zip(reps, shape, strict=True)))
 
 
-def register_ops(register: Register) -> None:
+def register_ops(register: RegisterOp) -> None:
     table = (
         ("swapaxes", swapaxes, True, _swapaxes_cases),
         ("moveaxis", moveaxis, True, _moveaxis_cases),

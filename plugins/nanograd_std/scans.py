@@ -7,17 +7,15 @@ directly, so zeros are exact. diff is slicing and subtraction, a composite of th
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from typing import Any
 
 import numpy as np
 
 import nanograd as ng
 from nanograd import domain
+from nanograd.contract import RegisterOp
 from nanograd_std.cases import along_axis
 from nanograd_std.reductions import divides_safely
-
-Register = Callable[..., Any]
 
 
 def _cumsum(a: np.ndarray, axis: int | None = None) -> np.ndarray:
@@ -94,7 +92,7 @@ def diff(a: Any, n: int = 1, axis: int = -1, prepend: Any = None, append: Any = 
     return a
 
 
-def register_ops(register: Register) -> None:
+def register_ops(register: RegisterOp) -> None:
     register(
         "cumsum",
         _cumsum,

@@ -9,15 +9,15 @@ constant wherever the elements are distinct, and ties are the kinks.
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from typing import Any
+from typing import Any, Literal
 
 import numpy as np
 
 from nanograd import domain
+from nanograd.contract import RegisterOp
 from nanograd_std.cases import along_axis
 
-Register = Callable[..., Any]
+Selection = Literal["introselect"]  # the one selection algorithm np.partition has
 
 _TIES = (
     "where elements tie the order among them is arbitrary: each tied element gets the gradient "
@@ -53,7 +53,11 @@ def _sort(a: np.ndarray, axis: int | None = -1, kind: Any = None, order: Any = N
 
 
 def _partition(
-    a: np.ndarray, kth: Any, axis: int | None = -1, kind: str = "introselect", order: Any = None
+    a: np.ndarray,
+    kth: Any,
+    axis: int | None = -1,
+    kind: Selection = "introselect",
+    order: Any = None,
 ) -> np.ndarray:
     # Built from argpartition, the permutation the gradient reads back, so the two agree even
     # in the order of the elements on either side of kth, which NumPy leaves unspecified.
@@ -78,7 +82,7 @@ def _sort_grad(
 
 
 def _partition_grad(
-    g: Any, out: Any, a: Any, kth: Any, axis: int | None = -1, kind: str = "introselect",
+    g: Any, out: Any, a: Any, kth: Any, axis: int | None = -1, kind: Selection = "introselect",
     order: Any = None,
 ) -> Any:  # fmt: skip
     data, ax = _flat(a.data, axis)
@@ -98,7 +102,7 @@ def _argmin(a: np.ndarray, axis: int | None = None, keepdims: bool = False) -> A
     return np.argmin(a, axis=axis, keepdims=keepdims)
 
 
-def register_ops(register: Register) -> None:
+def register_ops(register: RegisterOp) -> None:
     register(
         "sort",
         _sort,
