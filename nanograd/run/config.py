@@ -52,6 +52,9 @@ RUNNER_OPTIONS: dict[str, Option] = {
     "mode": Option("auto", (str,), "min or max for monitor; auto: min for losses, else max"),
     "patience": Option(None, (int, NoneType), "epochs without improvement before stopping"),
     "min_delta": Option(0.0, (float,), "smallest change of monitor that counts as improvement"),
+    "blas_threads": Option(
+        1, (int, NoneType), "threads for NumPy's matrix products; None: the library's default"
+    ),
 }
 
 
@@ -222,7 +225,7 @@ def _check_values(config: Mapping[str, Any], where: str) -> None:
         if value is not None and value <= 0:
             raise ConfigError(f"{where}: {key} must be positive, got {value!r}")
 
-    for key in ("epochs", "batch_size", "lr", "clip_grad_norm"):
+    for key in ("epochs", "batch_size", "lr", "clip_grad_norm", "blas_threads"):
         positive(key)
     if config["patience"] is not None and config["patience"] < 1:
         raise ConfigError(

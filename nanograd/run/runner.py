@@ -36,6 +36,7 @@ from nanograd.run.lifecycle import builtin_plugins
 from nanograd.run.progress import Progress
 from nanograd.run.provenance import git_commit, plugin_list, versions
 from nanograd.run.signals import Interrupts, deferred_interrupts
+from nanograd.run.threads import blas_threads
 from nanograd.run.training import evaluate, fit
 from nanograd.serialization import CheckpointError
 
@@ -84,8 +85,9 @@ def execute(options: Options, console: Console) -> int:
             summary = _create_folder(run, options, record)
         else:
             _reopen_folder(run)
-        _introduce(run)
-        return _train(run, saved, summary, options, interrupts)
+        with blas_threads(run.config["blas_threads"]) as threads:
+            _introduce(run, threads)
+            return _train(run, saved, summary, options, interrupts)
 
 
 # -- starting -------------------------------------------------------------------------------------
@@ -232,7 +234,7 @@ def _reopen_folder(run: Run) -> None:
     run.print(f"resuming {run.folder.path} after epoch {run.epoch} of {run.config['epochs']}")
 
 
-def _introduce(run: Run) -> None:
+def _introduce(run: Run, threads: str) -> None:
     config = run.config
     n_params = sum(int(p.size) for p in run.model.parameters())
     n_batches = batch_count(len(run.data.train), config["batch_size"])
@@ -243,6 +245,7 @@ def _introduce(run: Run) -> None:
         f"lr={config['lr']:g}{schedule} · loss {config['loss']} · {config['epochs']} epochs "
         f"of {n_batches} batch{'es' if n_batches > 1 else ''}"
     )
+    run.print(threads)
     assert run.folder is not None
     run.print(f"run folder {run.folder.path}")
 
