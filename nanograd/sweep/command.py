@@ -218,8 +218,8 @@ def _resume(args: argparse.Namespace, console: Console) -> int:
         )
     sweep = SweepFolder.open(where)
     record = sweep.record
-    todo = [r["index"] for r in sweep.runs if r["status"] not in ENDED]
-    if not todo:
+    to_run = [r["index"] for r in sweep.runs if r["status"] not in ENDED]
+    if not to_run:
         failed = sum(r["status"] == "failed" for r in sweep.runs)
         why = f" ({failed} failed)" if failed else ""
         raise ExperimentError(f"--resume {where}: every run of this sweep has ended{why}")
@@ -244,13 +244,13 @@ def _resume(args: argparse.Namespace, console: Console) -> int:
         for r in sweep.runs
     ]
     configs = resolve(exp.config, specs, record.get("max_epochs"))
-    workers = args.workers or min(default_workers(), len(todo))
+    workers = args.workers or min(default_workers(), len(to_run))
     executor = open_executor(workers, args.cluster)
     try:
         settings = Settings(
             record.get("plots", True) and args.plots, args.traceback, record.get("max_epochs")
         )
-        return _session(sweep, exp, helpers, configs, executor, console, settings, todo)
+        return _session(sweep, exp, helpers, configs, executor, console, settings, to_run)
     finally:
         executor.close()
 
@@ -275,33 +275,33 @@ def _session(
     executor: Executor,
     console: Console,
     settings: Settings,
-    todo: Sequence[int] | None = None,
+    to_run: Sequence[int] | None = None,
 ) -> int:
-    """Run the jobs ``todo`` (every run by default), then write plots, report and summary."""
+    """Run the jobs ``to_run`` (every run by default), then write plots, report and summary."""
     record = sweep.record
-    todo = list(todo if todo is not None else range(len(sweep.runs)))
+    to_run = list(to_run if to_run is not None else range(len(sweep.runs)))
     session = {
         "started": Console.stamp(),
         "host": socket.gethostname(),
         "pid": os.getpid(),
         "executor": executor.description,
-        "runs": len(todo),
+        "runs": len(to_run),
     }
     record["sessions"].append(session)
     record["status"] = "running"
-    for index in todo:
+    for index in to_run:
         if sweep.runs[index]["status"] != "interrupted":
             sweep.runs[index]["status"] = "pending"
     sweep.save()
     console.attach(sweep.path / "log.txt")
-    _introduce(sweep, executor, console, todo)
-    job_list = {i: _job(sweep, exp, helpers, settings, i) for i in todo}
-    fallbacks = {i: _config_record(sweep, configs[i], settings, i) for i in todo}
+    _introduce(sweep, executor, console, to_run)
+    job_list = {i: _job(sweep, exp, helpers, settings, i) for i in to_run}
+    fallbacks = {i: _config_record(sweep, configs[i], settings, i) for i in to_run}
     progress = Progress(console, record["experiment"], sweep.runs)
     started = time.perf_counter()
     outcome = Outcome()
     try:
-        outcome = Driver(sweep, job_list, fallbacks, executor, console, progress).run(todo)
+        outcome = Driver(sweep, job_list, fallbacks, executor, console, progress).run(to_run)
     except KeyboardInterrupt:  # a Ctrl-C outside the loop's own handling: the folder stays whole
         outcome.interrupted = True
         for entry in sweep.runs:
@@ -309,7 +309,7 @@ def _session(
                 entry["status"], entry["message"] = "cancelled", "cancelled before it started"
     finally:
         progress.close()
-    status = _status(sweep.runs, outcome)
+    status = _status(sweep.runs)
     session.update(ended=Console.stamp(), seconds=round(time.perf_counter() - started, 3))
     record.update(status=status, ended=Console.stamp())
     sweep.save()
@@ -318,7 +318,7 @@ def _session(
 
 
 def _introduce(
-    sweep: SweepFolder, executor: Executor, console: Console, todo: Sequence[int]
+    sweep: SweepFolder, executor: Executor, console: Console, to_run: Sequence[int]
 ) -> None:
     record = sweep.record
     parts = [f"{k} ({len(v)})" for k, v in record["grid"].items()]
@@ -333,8 +333,8 @@ def _introduce(
         f"sweep {record['experiment']} · {record['file']} · {total} run{'s' * (total != 1)}: "
         f"{shape} · sweep seed {record['seed']}"
     )
-    if len(todo) < total:
-        console.print(f"resuming: {len(todo)} of {total} runs left to run")
+    if len(to_run) < total:
+        console.print(f"resuming: {len(to_run)} of {total} runs left to run")
     console.print(f"running on {executor.description}")
     if isinstance(executor, Cluster):
         threaded = {w: n for w, n in executor.threads().items() if n > 1}
@@ -424,7 +424,7 @@ def _config_record(
 # -- the end of a session -------------------------------------------------------------------------
 
 
-def _status(runs: Sequence[Mapping[str, Any]], outcome: Outcome) -> str:
+def _status(runs: Sequence[Mapping[str, Any]]) -> str:
     statuses = {r["status"] for r in runs}
     if statuses <= {"completed"}:
         return "completed"

@@ -104,8 +104,8 @@ class Driver:
         self.outcome = Outcome()
         self._stopping = False
 
-    def run(self, todo: list[int]) -> Outcome:
-        self.queue.extend(todo)
+    def run(self, to_run: list[int]) -> Outcome:
+        self.queue.extend(to_run)
         handled = 0
         with caught_stops() as stops:
             while (self.queue and not self._stopping) or self.in_flight:

@@ -109,7 +109,3 @@ class Progress:
         if self.bar is not None:
             self.bar.close()
             self.bar = None
-
-
-def describe_values(values: Mapping[str, Any]) -> str:
-    return " ".join(f"{k}={format_value(v)}" for k, v in values.items())
