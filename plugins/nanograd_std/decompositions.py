@@ -229,7 +229,7 @@ def _eigh_cases(arrays: Any) -> Any:
     from hypothesis import strategies as st
 
     from nanograd.domain import Case
-    from nanograd_std.matrix_cases import batch_shapes, symmetric, with_other_triangle
+    from nanograd_std.matrix_cases import batch_shapes, signs_hold, symmetric, with_other_triangle
 
     @st.composite
     def case(draw: Any) -> Any:
@@ -240,7 +240,10 @@ def _eigh_cases(arrays: Any) -> Any:
         shift = draw(st.floats(-2.0, 0.0))
         sym = symmetric(arrays, n, batch, low=0.2, high=3.0, signed=False)
         sym = sym.map(lambda m: m + shift * np.eye(n))
-        return Case((draw(with_other_triangle(arrays, sym, lower=uplo == "L")),), {"UPLO": uplo})
+        read = with_other_triangle(arrays, sym, lower=uplo == "L")
+        vectors = lambda m: (np.linalg.eigh(m, UPLO=uplo)[1],)
+        a = draw(read.filter(lambda m: signs_hold(vectors, m)))
+        return Case((a,), {"UPLO": uplo})
 
     return case()
 
@@ -251,12 +254,15 @@ def _svd_cases(arrays: Any) -> Any:
     from hypothesis import strategies as st
 
     from nanograd.domain import Case
-    from nanograd_std.matrix_cases import batch_shapes, conditioned
+    from nanograd_std.matrix_cases import batch_shapes, conditioned, signs_hold
 
     @st.composite
     def case(draw: Any) -> Any:
         rows, cols, batch = draw(st.integers(1, 4)), draw(st.integers(1, 4)), draw(batch_shapes())
-        a = draw(conditioned(arrays, rows, cols, batch))
+        # u_i and v_i change sign together, so U's columns tell
+        vectors = lambda m: (np.linalg.svd(m, full_matrices=False)[0],)
+        matrices = conditioned(arrays, rows, cols, batch)
+        a = draw(matrices.filter(lambda m: signs_hold(vectors, m)))
         compute_uv = draw(st.booleans())
         full = draw(st.booleans()) if rows == cols or not compute_uv else False
         return Case((a,), {"full_matrices": full, "compute_uv": compute_uv})

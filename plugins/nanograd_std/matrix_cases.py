@@ -10,6 +10,7 @@ zero. Used only from the strategy functions, under the property suite.
 
 from __future__ import annotations
 
+from collections.abc import Callable, Sequence
 from typing import Any
 
 import numpy as np
@@ -110,3 +111,23 @@ def batch_shapes() -> Any:
     from hypothesis.extra import numpy as hnp
 
     return hnp.array_shapes(min_dims=0, max_dims=2, max_side=2)
+
+
+def signs_hold(vectors: Callable[[np.ndarray], Sequence[np.ndarray]], m: np.ndarray,
+               step: float = 1e-5) -> bool:  # fmt: skip
+    """Whether the columns ``vectors(m)`` returns (eigenvectors, singular vectors) keep their
+    signs when any entry of ``m`` moves by ``step`` either way.
+
+    They are unique only up to sign, and LAPACK's choice can jump between two nearby matrices,
+    where the function NumPy computes has no derivative; gradient checks, which step 1e-6, are
+    kept clear of such places by this filter.
+    """
+    here = vectors(m)
+    for index in np.ndindex(m.shape):
+        for delta in (step, -step):
+            moved = m.copy()
+            moved[index] += delta
+            for a, b in zip(here, vectors(moved), strict=True):
+                if np.any(np.sum(a * b, axis=-2) <= 0):
+                    return False
+    return True
