@@ -13,6 +13,7 @@ import numpy as np
 import nanograd as ng
 from nanograd import domain
 from nanograd.contract import RegisterOp
+from nanograd_std.scalars import weak_arrays
 
 
 def _where(condition: Any, x: Any, y: Any) -> np.ndarray:
@@ -52,8 +53,8 @@ def select(condlist: Any, choicelist: Any, default: Any = 0) -> Any:
         raise ValueError(
             f"select: {len(condlist)} conditions for {len(choicelist)} choices; give one each"
         )
-    result = default
-    for condition, choice in zip(reversed(condlist), reversed(choicelist), strict=True):
+    *choices, result = weak_arrays([*choicelist, default])  # numbers keep the tensors' dtype
+    for condition, choice in zip(reversed(condlist), reversed(choices), strict=True):
         condition = condition.data if isinstance(condition, ng.Tensor) else np.asarray(condition)
         if condition.dtype != np.bool_:
             raise TypeError(f"select: a condition must be boolean, got dtype {condition.dtype}")
