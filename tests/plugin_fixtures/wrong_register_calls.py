@@ -6,13 +6,14 @@ Never loaded as a plugin; ``tests/test_contract_types.py`` runs mypy on this fil
 from __future__ import annotations
 
 import numpy as np
+import numpy.typing as npt
 
 import nanograd as ng
 from nanograd import domain
 from nanograd.contract import RegisterLoss, RegisterOp, RegisterOptimizer
 
 
-def cube(x: np.ndarray) -> np.ndarray:
+def cube(x: npt.NDArray[np.float64]) -> npt.NDArray[np.float64]:
     return x**3
 
 
