@@ -17,7 +17,18 @@ from types import FrameType
 
 from nanograd.run.context import Run
 
-SIGNALS = (signal.SIGINT, signal.SIGTERM)
+SIGNALS: tuple[signal.Signals, ...] = (signal.SIGINT, signal.SIGTERM)
+
+
+def leave_sigterm_alone() -> None:
+    """Runs in this process stop gracefully on SIGINT only; SIGTERM keeps its default action.
+
+    For a sweep's local worker process: its pool terminates the workers with SIGTERM when one of
+    them dies, and joins them, so a worker that took SIGTERM as a request to finish its batch
+    would outlive the pool. The sweep asks a worker's run to stop with SIGINT instead.
+    """
+    global SIGNALS
+    SIGNALS = (signal.SIGINT,)
 
 
 class Interrupts:

@@ -21,11 +21,13 @@ import os
 import signal
 import sys
 import time
+from collections.abc import Iterator
 from concurrent.futures import Future, ProcessPoolExecutor
 from pathlib import Path
 from typing import Any
 
 from nanograd._distribution import DISTRIBUTION
+from nanograd.run import signals as run_signals
 from nanograd.run.errors import ExperimentError
 from nanograd.run.experiment import require
 from nanograd.sweep.job import BLAS_VARIABLES, Job, Result, limit_blas, run_job
@@ -77,11 +79,48 @@ def start_method() -> str:
     return "spawn"
 
 
+# Workers and SIGTERM. A worker must die when its pool terminates it: when one worker dies, the
+# pool terminates the others with SIGTERM and joins them while holding its shutdown lock, so a
+# worker that swallowed the signal would make the sweep wait forever. A forked child inherits the
+# sweep's own SIGTERM handler, which only counts the signal, and one that the signal reaches
+# before it has run any code of its own would swallow it (Python clears pending signals after a
+# fork). So the parent holds SIGTERM back while it forks, and the child, first thing, takes the
+# default action and lets the held signal through. A run in a worker leaves SIGTERM alone too
+# (see _start_worker).
+_forking_workers = False
+
+
+@contextlib.contextmanager
+def _sigterm_held_while_forking() -> Iterator[None]:
+    global _forking_workers
+    old = signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGTERM})
+    _forking_workers = True
+    try:
+        yield
+    finally:
+        _forking_workers = False
+        signal.pthread_sigmask(signal.SIG_SETMASK, old)
+
+
+def _default_sigterm_in_child() -> None:
+    if _forking_workers:
+        signal.signal(signal.SIGTERM, signal.SIG_DFL)
+        signal.pthread_sigmask(signal.SIG_UNBLOCK, {signal.SIGTERM})
+
+
+if hasattr(os, "register_at_fork") and hasattr(signal, "pthread_sigmask"):
+    os.register_at_fork(after_in_child=_default_sigterm_in_child)
+else:  # no fork here (the pool spawns fresh interpreters): nothing to hold back
+    _sigterm_held_while_forking = contextlib.nullcontext  # type: ignore[assignment]
+
+
 def _start_worker(path: list[str]) -> None:
     """A local worker's set-up: the sweep's import path, its own process group (the sweep
-    forwards Ctrl-C itself, once, see :meth:`LocalPool.interrupt`), and one BLAS thread."""
+    forwards Ctrl-C itself, once, see :meth:`LocalPool.interrupt`), SIGTERM left to its default
+    action even while a run trains (see the note on forked workers above), and one BLAS thread."""
     sys.path[:] = path
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # between runs; a run handles it while it trains
+    run_signals.leave_sigterm_alone()
     if hasattr(os, "setpgrp"):
         os.setpgrp()
     limit_blas(1)
@@ -113,7 +152,8 @@ class LocalPool:
         return self.workers
 
     def submit(self, job: Job) -> Future[Result]:
-        return self.pool.submit(run_job, job)
+        with _sigterm_held_while_forking():  # the first submit forks the workers
+            return self.pool.submit(run_job, job)
 
     def _processes(self) -> list[Any]:
         # The pool's worker processes; ProcessPoolExecutor keeps them in this attribute in
