@@ -10,7 +10,7 @@ import importlib
 from importlib import metadata
 from typing import Any
 
-from nanograd import domain, ops, plugins
+from nanograd import domain, inplace, ops, plugins
 from nanograd._distribution import DISTRIBUTION
 from nanograd._mode import enable_grad, is_grad_enabled, no_grad, set_grad_enabled
 from nanograd.autograd import grad
@@ -61,6 +61,7 @@ __all__ = [
     "gradcheck",
     "gradgradcheck",
     "hookimpl",
+    "inplace",
     "is_grad_enabled",
     "no_grad",
     "ones",

@@ -37,7 +37,7 @@ _NO_PARAMS: dict[str, Any] = {}  # shared, never written
 
 def _sum_to_shape(g: Tensor, shape: tuple[int, ...], op: OpDef, index: int) -> Tensor:
     """Undo broadcasting: sum ``g`` over the axes an input of ``shape`` was stretched along."""
-    gshape = g.data.shape
+    gshape = g._data.shape
     lead = len(gshape) - len(shape)
     if lead < 0 or any(n != 1 and gshape[lead + i] != n for i, n in enumerate(shape)):
         raise ValueError(
@@ -51,7 +51,7 @@ def _sum_to_shape(g: Tensor, shape: tuple[int, ...], op: OpDef, index: int) -> T
     if axes:
         total = _OPS.get("sum") or engine_op("sum", "undoing broadcasting in backward()")
         g = total(g, axis=axes)
-    if g.data.shape != shape:
+    if g._data.shape != shape:
         reshape = _OPS.get("reshape") or engine_op("reshape", "undoing broadcasting in backward()")
         g = reshape(g, shape)
     return g
@@ -60,10 +60,10 @@ def _sum_to_shape(g: Tensor, shape: tuple[int, ...], op: OpDef, index: int) -> T
 def _conform(gx: Any, x: Tensor, op: OpDef, index: int) -> Tensor:
     """A vjp's result made into a gradient for ``x``: a tensor of its shape and dtype."""
     g = gx if isinstance(gx, Tensor) else as_tensor(gx)
-    xdata = x.data
-    if g.data.shape != xdata.shape:
+    xdata = x._data
+    if g._data.shape != xdata.shape:
         g = _sum_to_shape(g, xdata.shape, op, index)
-    if g.data.dtype != xdata.dtype:
+    if g._data.dtype != xdata.dtype:
         g = g.astype(xdata.dtype)  # the shape helper: it calls the engine op "astype"
     return g
 
@@ -75,21 +75,21 @@ def _seed(output: Tensor, grad: Any, what: str) -> Tensor:
     is copied into an array of the output's dtype.
     """
     if grad is None:
-        if output.data.size != 1:
+        if output._data.size != 1:
             raise RuntimeError(
                 f"{what}: a gradient can be created implicitly only for a one-element output; "
-                f"this output has shape {output.data.shape}, so pass the gradient of that shape "
+                f"this output has shape {output._data.shape}, so pass the gradient of that shape "
                 "(e.g. ng.ones_like(out))"
             )
-        return wrap(np.ones_like(output.data))
-    seed = grad if isinstance(grad, Tensor) else wrap(np.array(grad, dtype=output.data.dtype))
-    if seed.data.shape != output.data.shape:
+        return wrap(np.ones_like(output._data))
+    seed = grad if isinstance(grad, Tensor) else wrap(np.array(grad, dtype=output._data.dtype))
+    if seed._data.shape != output._data.shape:
         raise ValueError(
-            f"{what}: the gradient has shape {seed.data.shape} but the output has shape "
-            f"{output.data.shape}; they must match"
+            f"{what}: the gradient has shape {seed._data.shape} but the output has shape "
+            f"{output._data.shape}; they must match"
         )
-    if seed.data.dtype != output.data.dtype:
-        seed = seed.astype(output.data.dtype)
+    if seed._data.dtype != output._data.dtype:
+        seed = seed.astype(output._data.dtype)
     return seed
 
 
@@ -158,8 +158,11 @@ def _run(
                     if gx is not None:
                         if (
                             type(gx) is not Tensor
-                            or gx.data.shape != x.data.shape
-                            or (gx.data.dtype is not x.data.dtype and gx.data.dtype != x.data.dtype)
+                            or gx._data.shape != x._data.shape
+                            or (
+                                gx._data.dtype is not x._data.dtype
+                                and gx._data.dtype != x._data.dtype
+                            )
                         ):
                             gx = _conform(gx, x, op, i)
                         prev = grads.get(x)
@@ -193,17 +196,17 @@ def _plus(a: Tensor, b: Tensor, create_graph: bool) -> Tensor:
     """The sum of two gradients of one tensor: recorded only when the graph is being built."""
     if create_graph:
         return engine_op("add", "summing gradients with create_graph=True")(a, b)  # type: ignore[no-any-return]
-    return wrap(a.data + b.data)
+    return wrap(a._data + b._data)
 
 
 def _accumulate_leaf(t: Tensor, g: Tensor, create_graph: bool) -> None:
     """Add ``g`` into ``t.grad``: a new tensor each time, never written in place."""
-    if t.grad is None:
+    if t._grad is None:
         # Without create_graph, a fresh array: the leaf's gradient must not alias the seed or
         # another leaf's gradient (an identity vjp such as add's passes one array to both).
-        t.grad = g if create_graph else wrap(g.data.copy())
+        t._grad = g if create_graph else wrap(g._data.copy())
     else:
-        t.grad = _plus(t.grad, g, create_graph)
+        t._grad = _plus(t._grad, g, create_graph)
 
 
 def backward(
@@ -286,7 +289,7 @@ def grad(
             result.append(None)
         else:
             # Without create_graph, a fresh array that aliases neither a seed nor another result.
-            result.append(g if create_graph else wrap(g.data.copy()))
+            result.append(g if create_graph else wrap(g._data.copy()))
     return tuple(result)
 
 

@@ -14,7 +14,9 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from nanograd._mode import grad_mode
-from nanograd.tensor import NUMERIC_KINDS, Tensor, wrap
+from nanograd.tensor import Tensor, wrap
+from nanograd.tensor_checks import NUMERIC_KINDS
+from nanograd.versions import clock
 
 if TYPE_CHECKING:
     from nanograd.registry import OpDef
@@ -112,14 +114,15 @@ def _result(
     if type(out) is not ndarray:
         out = np.asarray(out)
     t = _new(Tensor)
-    t.data = out
-    t.grad = None
+    t._data = out
+    t._grad = None
     # A gradient flows only into a floating-point result (``astype(int)`` ends the graph).
     if record and out.dtype.kind == "f":
         t._requires_grad = True
         t._op = op
         t._inputs = inputs
         t._params = params
+        t._recorded_at = clock.now  # backward checks nothing it needs changed since (versions)
     else:
         t._requires_grad = False
         t._op = None
@@ -131,7 +134,7 @@ def _result(
 def _apply(op: OpDef, inputs: tuple[Any, ...], params: dict[str, Any]) -> Tensor:
     """Run ``op`` on ``inputs`` (tensors and constants): the general path, for variadic ops and
     ops of three or more inputs. Unary and binary calls do the same, unrolled."""
-    datas = [x.data if isinstance(x, Tensor) else x for x in inputs]
+    datas = [x._data if isinstance(x, Tensor) else x for x in inputs]
     try:
         out = op.forward(datas, **params) if op.variadic else op.forward(*datas, **params)
     except _FORWARD_ERRORS as exc:
@@ -194,7 +197,7 @@ def _specialised(op: OpDef) -> Callable[..., Tensor]:
             if not isinstance(x, Tensor):
                 x = _constant_tensor(x, op)
             try:
-                out = forward(x.data, **params) if params else forward(x.data)
+                out = forward(x._data, **params) if params else forward(x._data)
             except _FORWARD_ERRORS as exc:
                 raise _forward_error(op, (x,), params, exc) from exc
             return _result(
@@ -211,20 +214,20 @@ def _specialised(op: OpDef) -> Callable[..., Tensor]:
             elif params:
                 _check_params(op, params)
             if isinstance(a, Tensor):
-                ad = a.data
+                ad = a._data
                 needs = a._requires_grad
                 if isinstance(b, Tensor):
-                    bd = b.data
+                    bd = b._data
                     needs = needs or b._requires_grad
                 else:
                     bd = b = _constant(b, op)
             elif isinstance(b, Tensor):
                 ad = a = _constant(a, op)
-                bd = b.data
+                bd = b._data
                 needs = b._requires_grad
             else:  # neither is a tensor: the result is a constant tensor
                 a = _constant_tensor(a, op)
-                ad = a.data
+                ad = a._data
                 bd = b = _constant(b, op)
                 needs = False
             try:
@@ -285,7 +288,7 @@ def _several(op: OpDef) -> Callable[..., Any]:
         inputs = tuple(x if isinstance(x, Tensor) else _constant(x, op) for x in args)
         if not any(isinstance(x, Tensor) for x in inputs):
             inputs = (_constant_tensor(inputs[0], op), *inputs[1:])
-        datas = [x.data if isinstance(x, Tensor) else x for x in inputs]
+        datas = [x._data if isinstance(x, Tensor) else x for x in inputs]
         try:
             outs = op.forward(*datas, **params)
         except _FORWARD_ERRORS as exc:

@@ -27,6 +27,7 @@ from nanograd.definitions import (
     signature_of,
 )
 from nanograd.domain import Domain
+from nanograd.inplace import NAMES as INPLACE_NAMES
 from nanograd.tensor import ENGINE_ATTRIBUTES
 
 
@@ -171,6 +172,7 @@ def make_op(
         or not method_name.isidentifier()
         or method_name.startswith("_")
         or method_name in ENGINE_ATTRIBUTES
+        or method_name in INPLACE_NAMES
     ):
         raise PluginError(
             f"{where}: method={method!r} cannot be a Tensor method: a method name is an "

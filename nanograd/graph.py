@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections.abc import Iterator, Sequence
 from typing import TYPE_CHECKING
 
+from nanograd import versions
 from nanograd.tensor import Tensor
 
 if TYPE_CHECKING:
@@ -57,11 +58,13 @@ def count_consumers(roots: Sequence[Tensor], keep: set[Tensor] | None = None) ->
     """Pass 1: every tensor reachable from ``roots`` that requires grad, with its fan-out.
 
     ``keep``, when given, limits the walk to those tensors (the ones a gradient is wanted
-    through). A tensor whose graph was freed by an earlier walk fails here, before any gradient
+    through). A tensor whose graph was freed by an earlier walk, or one whose op's values were
+    changed in place since it ran (:mod:`nanograd.versions`), fails here, before any gradient
     has been written anywhere.
     """
     consumers: Consumers = dict.fromkeys(roots, 0)
     stack = list(consumers)
+    now = versions.clock.now
     while stack:
         t = stack.pop()
         inputs = t._inputs
@@ -69,6 +72,8 @@ def count_consumers(roots: Sequence[Tensor], keep: set[Tensor] | None = None) ->
             if t._op is not None:
                 raise freed_error(t)
             continue
+        if t._recorded_at != now:  # something was changed in place since this op ran
+            versions.check(t, [x for x in inputs if isinstance(x, Tensor)])
         for x in inputs:
             if isinstance(x, Tensor) and x._requires_grad:
                 if keep is not None and x not in keep:

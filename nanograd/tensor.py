@@ -4,10 +4,12 @@ A tensor that requires grad keeps its op, its inputs and the op's parameters. It
 reference to anything made from it, so a graph holds no reference cycles and is freed by
 reference counting alone, without waking Python's cyclic garbage collector.
 
-This module holds the type alone and imports no other part of the engine but the ``ng.ops``
-namespace. Its operators and op methods (``+``, ``exp``, ``sum``) are bound onto the class by
-:mod:`nanograd.binding` as plugins register ops, and ``backward()`` comes from
-:mod:`nanograd.autograd`; both are declared at the end of the class for type checkers.
+This module holds the type alone; of the rest of the engine it imports only the ``ng.ops``
+namespace, the checks on what users assign (:mod:`nanograd.tensor_checks`) and the version
+clock (:mod:`nanograd.versions`). Its operators and op methods (``+``, ``exp``, ``sum``) are
+bound onto the class by :mod:`nanograd.binding` as plugins register ops, ``backward()`` comes
+from :mod:`nanograd.autograd` and the in-place methods (``add_``, ``+=``) from
+:mod:`nanograd.inplace`; the first two are declared at the end of the class for type checkers.
 """
 
 from __future__ import annotations
@@ -17,15 +19,15 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from nanograd import ops
+from nanograd import ops, versions
+from nanograd import tensor_checks as checks
+from nanograd.tensor_checks import NUMERIC_KINDS
 
 if TYPE_CHECKING:
     from nanograd.registry import OpDef
 
 ndarray = np.ndarray
 _new = object.__new__
-# NumPy dtype kinds a tensor may hold: bool, signed and unsigned int, float, complex.
-NUMERIC_KINDS = "biufc"
 
 
 class Tensor:
@@ -37,30 +39,34 @@ class Tensor:
     ``zero_grad()`` on the optimizer or module (or set ``.grad = None``) between steps.
     """
 
-    __slots__ = ("__weakref__", "_inputs", "_op", "_params", "_requires_grad", "data", "grad")
+    __slots__ = (
+        "__weakref__", "_data", "_grad", "_inputs", "_op", "_params", "_recorded_at",
+        "_requires_grad",
+    )  # fmt: skip
     # NumPy's operators return NotImplemented for a type that sets this to None, so
     # ``array @ tensor`` reaches Tensor.__rmatmul__ instead of making an object array.
     __array_ufunc__ = None
 
-    data: ndarray
-    grad: Tensor | None
+    # The engine reads and writes the slots (``_data``, ``_grad``); users and plugins go through
+    # the checked ``data`` and ``grad`` properties below.
+    _data: ndarray
+    _grad: Tensor | None
     _requires_grad: bool
     _op: OpDef | None
     _inputs: tuple[Any, ...] | None
     _params: dict[str, Any] | None
+    _recorded_at: int  # set on graph nodes only: the version clock when the op ran (versions.py)
 
     def __init__(self, data: Any, requires_grad: bool = False, dtype: Any = None) -> None:
         if isinstance(data, Tensor):
-            data = data.data
-        array = np.array(data, dtype=dtype)
-        if array.dtype.kind not in NUMERIC_KINDS:
-            raise TypeError(
-                f"Tensor data must be numeric (bool, int, float or complex); got dtype "
-                f"{array.dtype} from {type(data).__name__}"
-            )
-        self.data = array
+            data = data._data
+        if type(data) in (list, tuple):
+            array = checks.from_sequence(data, dtype)
+        else:
+            array = np.array(data, dtype=dtype)
+        self._data = checks.numeric(array, data)
         self._requires_grad = False
-        self.grad = None
+        self._grad = None
         self._op = None
         self._inputs = None
         self._params = None
@@ -70,24 +76,44 @@ class Tensor:
     # -- attributes -----------------------------------------------------------------------------
 
     @property
+    def data(self) -> ndarray:
+        """The values, a NumPy array (always an ndarray, 0-d for a scalar).
+
+        Assigning one is checked (a numeric ndarray, floating if the tensor requires grad, of the
+        gradient's shape and dtype if it has one) and counts as an in-place change for
+        ``backward()``. Writing into it (``t.data[...] = v``) is not seen: see ``versions``.
+        """
+        return self._data
+
+    @data.setter
+    def data(self, value: Any) -> None:
+        self._data = checks.new_data(self, value._data if isinstance(value, Tensor) else value)
+        versions.rebind(self, "a .data assignment")
+
+    @property
+    def grad(self) -> Tensor | None:
+        """The accumulated gradient, a tensor of this one's shape and dtype, or None."""
+        return self._grad
+
+    @grad.setter
+    def grad(self, value: Tensor | None) -> None:
+        if value is not None and not isinstance(value, Tensor):
+            raise checks.not_a_tensor(value)
+        self._grad = None if value is None else checks.new_grad(self, value)
+
+    @property
+    def _version(self) -> int:
+        """Grows with every in-place change nanograd makes to this tensor (0: none yet)."""
+        return versions.version(self)
+
+    @property
     def requires_grad(self) -> bool:
         """Whether gradients flow to this tensor; settable on leaves of floating dtype."""
         return self._requires_grad
 
     @requires_grad.setter
     def requires_grad(self, value: bool) -> None:
-        if value and self.data.dtype.kind != "f":
-            raise TypeError(
-                f"only floating-point tensors can require grad; this tensor is "
-                f"{self.data.dtype}. Make it floating first, e.g. "
-                "ng.tensor(data, dtype=np.float64, requires_grad=True) or t.double()"
-            )
-        if not value and self._op is not None:
-            raise RuntimeError(
-                "requires_grad can only be switched off on a leaf tensor; use .detach() "
-                "for a tensor outside the graph"
-            )
-        self._requires_grad = bool(value)
+        self._requires_grad = checks.requires_grad(self, value)
 
     def requires_grad_(self, requires_grad: bool = True) -> Tensor:
         """Set ``requires_grad`` in place and return the tensor, as PyTorch does."""
@@ -96,19 +122,19 @@ class Tensor:
 
     @property
     def shape(self) -> tuple[int, ...]:
-        return self.data.shape
+        return self._data.shape
 
     @property
     def dtype(self) -> np.dtype[Any]:
-        return self.data.dtype
+        return self._data.dtype
 
     @property
     def ndim(self) -> int:
-        return self.data.ndim
+        return self._data.ndim
 
     @property
     def size(self) -> int:
-        return self.data.size
+        return self._data.size
 
     @property
     def is_leaf(self) -> bool:
@@ -122,11 +148,11 @@ class Tensor:
 
     def item(self) -> Any:
         """The value of a one-element tensor as a Python number."""
-        if self.data.size != 1:
+        if self._data.size != 1:
             raise ValueError(
-                f"item() needs a tensor with one element; this one has shape {self.data.shape}"
+                f"item() needs a tensor with one element; this one has shape {self._data.shape}"
             )
-        return self.data.item()
+        return self._data.item()
 
     def numpy(self) -> ndarray:
         """The underlying array, shared rather than copied.
@@ -139,14 +165,16 @@ class Tensor:
                 "numpy() on a tensor that requires grad; use t.detach().numpy() "
                 "(PyTorch asks the same)"
             )
-        return self.data
+        return self._data
 
     def tolist(self) -> Any:
-        return self.data.tolist()
+        return self._data.tolist()
 
     def __array__(self, dtype: Any = None, copy: bool | None = None) -> ndarray:
         """``np.asarray(t)``: the data itself; ``copy`` and ``dtype`` as NumPy 2 defines them."""
-        data = self.data
+        if self._requires_grad and checks.listing():
+            raise checks.listed_error()
+        data = self._data
         if dtype is not None and np.dtype(dtype) != data.dtype:
             if copy is False:
                 raise ValueError(f"cannot convert a {data.dtype} tensor to {dtype} without a copy")
@@ -155,28 +183,28 @@ class Tensor:
 
     def detach(self) -> Tensor:
         """A tensor sharing this one's data, outside any graph."""
-        return wrap(self.data)
+        return wrap(self._data)
 
     def clone(self) -> Tensor:
         """A copy of the data outside any graph (a differentiable copy is ``x + 0``)."""
-        return wrap(self.data.copy())
+        return wrap(self._data.copy())
 
     def __len__(self) -> int:
-        if self.data.ndim == 0:
+        if self._data.ndim == 0:
             raise TypeError("len() of a 0-d tensor")
-        return len(self.data)
+        return len(self._data)
 
     def __iter__(self) -> Iterator[Tensor]:
         for i in range(len(self)):
             yield self[i]
 
     def __bool__(self) -> bool:
-        if self.data.size != 1:
+        if self._data.size != 1:
             raise ValueError(
-                f"the truth value of a tensor of shape {self.data.shape} is ambiguous; "
+                f"the truth value of a tensor of shape {self._data.shape} is ambiguous; "
                 "use .any() or .all() on its data"
             )
-        return bool(self.data)
+        return bool(self._data)
 
     def __float__(self) -> float:
         return float(self.item())
@@ -185,18 +213,18 @@ class Tensor:
         return int(self.item())
 
     def __index__(self) -> int:
-        if self.data.dtype.kind not in "iu" or self.data.size != 1:
+        if self._data.dtype.kind not in "iu" or self._data.size != 1:
             raise TypeError("only one-element integer tensors can be used as an index")
-        return int(self.data.item())
+        return int(self._data.item())
 
     # ``__eq__`` is an op (elementwise ==), so identity hashing has to be asked for.
     __hash__ = object.__hash__
 
     def __repr__(self) -> str:
-        body = np.array2string(self.data, separator=", ", prefix="tensor(")
+        body = np.array2string(self._data, separator=", ", prefix="tensor(")
         extras = []
-        if self.data.dtype not in (np.float64, np.int64, np.bool_):
-            extras.append(f"dtype={self.data.dtype}")
+        if self._data.dtype not in (np.float64, np.int64, np.bool_):
+            extras.append(f"dtype={self._data.dtype}")
         if self._op is not None:
             extras.append(f"grad_fn=<{self._op.name}>")
         elif self._requires_grad:
@@ -227,12 +255,12 @@ class Tensor:
     @property
     def mT(self) -> Tensor:
         """Swap the last two axes: the matrix transpose of a batch."""
-        if self.data.ndim < 2:
+        if self._data.ndim < 2:
             raise ValueError(
                 f"mT swaps the last two axes, so it needs a tensor of at least 2 dimensions; "
-                f"this one has shape {self.data.shape}"
+                f"this one has shape {self._data.shape}"
             )
-        axes = list(range(self.data.ndim))
+        axes = list(range(self._data.ndim))
         axes[-2], axes[-1] = axes[-1], axes[-2]
         return _call("transpose", self, tuple(axes))
 
@@ -246,7 +274,7 @@ class Tensor:
         return self.astype(np.float64)
 
     def astype(self, dtype: Any) -> Tensor:
-        if np.dtype(dtype) == self.data.dtype:
+        if np.dtype(dtype) == self._data.dtype:
             return self
         return _call("astype", self, dtype)
 
@@ -334,10 +362,12 @@ def missing_op_message(op_name: str, needed_by: str) -> str:
 
 def wrap(data: ndarray) -> Tensor:
     """A leaf tensor around ``data`` without copying: the fast path for results."""
+    if type(data) is not ndarray:  # NumPy gives a scalar, not a 0-d array, for 0-d arithmetic
+        data = np.asarray(data)
     t = _new(Tensor)
-    t.data = data
+    t._data = data
     t._requires_grad = False
-    t.grad = None
+    t._grad = None
     t._op = None
     t._inputs = None
     t._params = None
@@ -355,9 +385,9 @@ def as_tensor(value: Any, dtype: Any = None) -> Tensor:
     Unlike :func:`tensor` this does not copy an ndarray of the right dtype: the tensor shares it.
     """
     if isinstance(value, Tensor):
-        if dtype is None or np.dtype(dtype) == value.data.dtype:
+        if dtype is None or np.dtype(dtype) == value._data.dtype:
             return value
-        value = value.data
+        value = value._data
     arr = np.asarray(value, dtype=dtype)
     if arr.dtype.kind not in NUMERIC_KINDS:
         raise TypeError(f"cannot make a tensor from {type(value).__name__} (dtype {arr.dtype})")

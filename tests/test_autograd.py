@@ -55,6 +55,21 @@ def test_backward_of_a_scalar_fills_leaf_grads() -> None:
     np.testing.assert_allclose(w.grad.data, x.data)
 
 
+@pytest.mark.parametrize(
+    "f", [lambda x: x * x, lambda x: x * x + x.exp(), lambda x: (x * 2.0).sum()],
+    ids=["one use", "two uses summed", "through sum"],
+)  # fmt: skip
+def test_the_gradient_of_a_0_d_leaf_is_a_0_d_array(f: Callable[[Tensor], Tensor]) -> None:
+    x = leaf(2.0)
+    f(x).backward()
+    f(x).backward()  # accumulated: NumPy adds two 0-d arrays into a scalar
+    assert x.grad is not None
+    assert type(x.grad.data) is np.ndarray and x.grad.data.shape == ()
+    assert np.asarray(x.grad).shape == ()
+    (g,) = ng.grad(f(x), x)
+    assert g is not None and type(g.data) is np.ndarray
+
+
 def test_backward_of_a_non_scalar_needs_a_gradient_of_its_shape() -> None:
     x = leaf([1.0, 2.0])
     y = x * 3.0

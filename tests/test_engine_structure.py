@@ -17,8 +17,9 @@ PACKAGE = Path(nanograd.__file__).resolve().parent
 # loader, gradient checking. Everything else (nn, optim, run, testing) is built on it.
 ENGINE_CORE = [
     "tensor.py", "call.py", "binding.py", "graph.py", "autograd.py", "registry.py",
-    "definitions.py", "declaration.py",
-    "contract.py", "hookspecs.py", "plugins/__init__.py", "ops.py", "lookup.py", "_mode.py",
+    "definitions.py", "declaration.py", "versions.py", "tensor_checks.py", "inplace.py",
+    "contract.py", "hookspecs.py", "plugins/__init__.py", "ops.py",
+    "lookup.py", "_mode.py",
     "domain.py", "creation.py", "gradcheck.py", "jacobian.py", "integrity.py", "__init__.py",
 ]  # fmt: skip
 MAX_LINES = 400
@@ -134,8 +135,14 @@ def test_the_import_reader_sees_imports_inside_functions_but_not_type_checking_o
     assert _imports(ast.parse(source), "nanograd") == {"nanograd.plugins"}
 
 
-def test_the_tensor_type_imports_no_other_part_of_the_engine() -> None:
-    assert import_graph()["nanograd.tensor"] <= {"nanograd.ops"}
+def test_the_tensor_type_imports_only_the_ops_namespace_and_its_own_checks_and_versions() -> None:
+    graph = import_graph()
+    assert graph["nanograd.tensor"] <= {
+        "nanograd.ops", "nanograd.tensor_checks", "nanograd.versions"
+    }  # fmt: skip
+    # ... which import nothing of the engine but the grad-mode switch.
+    assert graph["nanograd.tensor_checks"] <= {"nanograd._mode"}
+    assert graph["nanograd.versions"] == set()
 
 
 def test_no_engine_core_module_is_longer_than_400_lines() -> None:

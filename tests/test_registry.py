@@ -96,6 +96,8 @@ _MALFORMED = [
                  "cannot be a Tensor method", id="engine method name"),
     pytest.param(dict(forward=np.exp, vjp=unary_vjp, domain=E, method="_private"),
                  "cannot be a Tensor method", id="private method name"),
+    pytest.param(dict(forward=np.exp, vjp=unary_vjp, domain=E, method="add_"),
+                 "cannot be a Tensor method", id="in-place method name"),
 ]  # fmt: skip
 
 

@@ -246,6 +246,21 @@ def test_pow_gradients_for_base_and_exponent():
     np.testing.assert_allclose(gc, 2.0**y * math.log(2.0), rtol=1e-14)
 
 
+def test_pow_exponent_gradient_at_a_zero_base_is_zero_not_nan():
+    # 0 ** y is 0 for every y > 0 (and 1 at y == 0): constant in y, so its gradient is 0.
+    x, y = np.array([0.0, 0.0, 1.5]), np.array([2.0, 1.5, 3.0])
+    _, gy = grad_of(lambda a, b: a**b, x, y)
+    np.testing.assert_array_equal(gy[:2], [0.0, 0.0])
+    np.testing.assert_allclose(gy[2], 1.5**3 * math.log(1.5), rtol=1e-14)
+    (gc,) = grad_of(lambda b: 0.0**b, np.array([0.0, 0.5, 2.0]))  # a constant zero base
+    np.testing.assert_array_equal(gc, [0.0, 0.0, 0.0])
+    (ga,) = grad_of(lambda b: np.array([0.0, 2.0]) ** b, np.array([0.5, 0.5]))
+    np.testing.assert_allclose(ga, [0.0, 2.0**0.5 * math.log(2.0)], rtol=1e-14)
+    # and central differences agree (integer exponents: x ** y is defined on both sides of 0)
+    base = ng.tensor([0.0, 1.5], requires_grad=True)
+    assert ng.gradcheck(lambda a, b: a**b, (base, ng.tensor([2.0, 3.0], requires_grad=True)))
+
+
 def test_maximum_and_minimum_split_ties_evenly():
     a, b = np.array([1.0, 2.0, 3.0]), np.array([2.0, 2.0, 1.0])
     ga, gb = grad_of(ops.maximum, a, b)

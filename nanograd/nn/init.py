@@ -12,6 +12,7 @@ from typing import Any
 
 import numpy as np
 
+from nanograd import inplace
 from nanograd.tensor import Tensor
 
 _default = np.random.default_rng()
@@ -33,16 +34,15 @@ def _rng(generator: np.random.Generator | None) -> np.random.Generator:
     return _default if generator is None else generator
 
 
-def _fill(tensor: Tensor, values: np.ndarray) -> Tensor:
-    tensor.data[...] = values.astype(tensor.dtype, copy=False)
-    return tensor
+def _fill(tensor: Tensor, values: Any, by: str) -> Tensor:
+    return inplace.write(tensor, values, f"nn.init.{by}")
 
 
 def uniform_(
     tensor: Tensor, a: float = 0.0, b: float = 1.0, generator: np.random.Generator | None = None
 ) -> Tensor:
     """Fill ``tensor`` in place with draws from U(a, b)."""
-    return _fill(tensor, _rng(generator).uniform(a, b, size=tensor.shape))
+    return _fill(tensor, _rng(generator).uniform(a, b, size=tensor.shape), "uniform_()")
 
 
 def normal_(
@@ -52,17 +52,15 @@ def normal_(
     generator: np.random.Generator | None = None,
 ) -> Tensor:
     """Fill ``tensor`` in place with draws from N(mean, std²)."""
-    return _fill(tensor, _rng(generator).normal(mean, std, size=tensor.shape))
+    return _fill(tensor, _rng(generator).normal(mean, std, size=tensor.shape), "normal_()")
 
 
 def zeros_(tensor: Tensor) -> Tensor:
-    tensor.data[...] = 0
-    return tensor
+    return _fill(tensor, 0, "zeros_()")
 
 
 def ones_(tensor: Tensor) -> Tensor:
-    tensor.data[...] = 1
-    return tensor
+    return _fill(tensor, 1, "ones_()")
 
 
 def fan_in_and_fan_out(shape: tuple[int, ...]) -> tuple[int, int]:

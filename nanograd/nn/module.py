@@ -11,6 +11,7 @@ from typing import Any, NamedTuple
 
 import numpy as np
 
+from nanograd import inplace
 from nanograd.tensor import Tensor
 
 
@@ -266,8 +267,8 @@ class Module:
             raise TypeError(f"Module.astype: {target} is not a floating dtype")
         for tensor in [*self.parameters(), *self.buffers()]:
             if np.issubdtype(tensor.dtype, np.floating) and tensor.dtype != target:
+                tensor.grad = None  # first: a gradient must keep its tensor's dtype
                 tensor.data = tensor.data.astype(target)
-                tensor.grad = None
         return self
 
     def float(self) -> Module:
@@ -353,8 +354,9 @@ class Module:
                 + "\n  ".join(problems)
                 + hint
             )
+        by = f"{type(self).__name__}.load_state_dict()"
         for key, array in arrays.items():
-            np.copyto(own[key].data, array, casting="same_kind")
+            inplace.write(own[key], array, by)
         return IncompatibleKeys(missing, unexpected)
 
     # -- display --------------------------------------------------------------------------------

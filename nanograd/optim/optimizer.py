@@ -12,6 +12,7 @@ from typing import Any
 
 import numpy as np
 
+from nanograd import versions
 from nanograd._mode import enable_grad
 from nanograd.tensor import Tensor
 
@@ -117,14 +118,19 @@ class Optimizer:
         if closure is not None:
             with enable_grad():
                 loss = closure()
+        changed_by = f"{self._name}.step()"
         for group in self.param_groups:
             for p in group["params"]:
-                if p.grad is None:
+                grad = p._grad
+                if grad is None:
                     continue
                 state = self.state.get(p)
                 if state is None:
                     state = self.state[p] = {}
-                self.update(p.data, p.grad.data, state, group)
+                self.update(p._data, grad._data, state, group)
+                # A graph recorded before this step and walked after it would use the new
+                # values; the stamp lets its backward() say so (see nanograd.versions).
+                versions.bump(p, changed_by)
         return loss
 
     def update(
@@ -174,9 +180,14 @@ class Optimizer:
                 f"{self._name}.load_state_dict: the state dict has {len(saved_groups)} parameter "
                 f"group(s), this optimizer has {len(self.param_groups)}"
             )
-        by_index: dict[int, Tensor] = {}
+        by_index: dict[int, tuple[int, Tensor]] = {}  # saved index -> (group, parameter)
         new_groups = []
         for i, (group, saved) in enumerate(zip(self.param_groups, saved_groups, strict=True)):
+            if not isinstance(saved, Mapping) or "params" not in saved:
+                raise ValueError(
+                    f"{self._name}.load_state_dict: parameter group {i} of the state dict is "
+                    f"{type(saved).__name__}, not a dict with a 'params' list"
+                )
             saved_params = list(saved["params"])
             if len(saved_params) != len(group["params"]):
                 raise ValueError(
@@ -185,7 +196,7 @@ class Optimizer:
                     "saved from another model?"
                 )
             for idx, p in zip(saved_params, group["params"], strict=True):
-                by_index[int(idx)] = p
+                by_index[int(idx)] = (i, p)
             # A hyper-parameter the saved group lacks (a checkpoint from before it existed)
             # keeps this optimizer's value rather than failing the load.
             merged = {**group, **{k: v for k, v in saved.items() if k != "params"}}
@@ -194,15 +205,39 @@ class Optimizer:
             new_groups.append(merged)
         new_state: dict[Tensor, dict[str, Any]] = {}
         for key, buffers in dict(state_dict["state"]).items():
-            p = by_index.get(int(key))
-            if p is None:
+            found = by_index.get(int(key))
+            if found is None:
                 raise ValueError(
                     f"{self._name}.load_state_dict: state for parameter {key} but no group "
                     "holds a parameter of that index"
                 )
-            new_state[p] = {name: _restore(value, p) for name, value in dict(buffers).items()}
+            group_index, p = found
+            where = f"parameter {key} (group {group_index}, shape {p.shape}, {p.dtype})"
+            if not isinstance(buffers, Mapping):
+                raise ValueError(
+                    f"{self._name}.load_state_dict: the state of {where} is "
+                    f"{type(buffers).__name__}, not a dict of buffers"
+                )
+            restored = {name: _restore(value, p) for name, value in buffers.items()}
+            for name, value in restored.items():
+                self.check_buffer(name, value, p, where)
+            new_state[p] = restored
         self.param_groups = new_groups
         self.state = new_state
+
+    def check_buffer(self, name: str, value: Any, param: Tensor, where: str) -> None:
+        """Refuse a loaded buffer that cannot belong to ``param`` (``where`` names it).
+
+        By default an array buffer of one or more dimensions (a moment, a momentum) must have
+        its parameter's shape; a 0-d one (a step count) may be anything. An optimizer whose
+        buffers have other shapes (factored moments) overrides this.
+        """
+        if isinstance(value, np.ndarray) and value.ndim and value.shape != param.shape:
+            raise ValueError(
+                f"{self._name}.load_state_dict: buffer {name!r} of {where} has shape "
+                f"{value.shape} in the state dict, but a buffer has its parameter's shape "
+                f"{param.shape}; was the state dict saved from another model?"
+            )
 
     def __repr__(self) -> str:
         lines = [f"{self._name} ("]

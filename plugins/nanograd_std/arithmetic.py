@@ -27,14 +27,17 @@ def _pow_base_grad(g: Any, out: Any, x: Any, y: Any) -> Any:
 
 
 def _pow_exponent_grad(g: Any, out: Any, x: Any, y: Any) -> Any:
-    # d(x ** y)/dy = x ** y * log(x): defined for x > 0. A constant base keeps its log a Python
-    # float when it is one, so a float32 exponent keeps a float32 gradient.
+    # d(x ** y)/dy = x ** y * log(x), for x > 0. Where x == 0 the result is 0 ** y, constant in
+    # y (0 for y > 0, 1 for y == 0), so the gradient is 0 there (as PyTorch's): log(x) is taken
+    # of 1 in place of 0, which also keeps -inf (and 0 * inf = NaN) out of second order. A
+    # constant base keeps its log a Python float when it is one, so a float32 exponent keeps a
+    # float32 gradient.
     if isinstance(x, ng.Tensor):
-        log_x = ng.ops.log(x)
+        log_x = ng.ops.log(ng.ops.where(x == 0, 1.0, x))
     elif isinstance(x, (int, float)):
-        log_x = math.log(x) if x > 0 else float(np.log(float(x)))
+        log_x = math.log(x) if x > 0 else 0.0 if x == 0 else float(np.log(float(x)))
     else:
-        log_x = np.log(x)
+        log_x = np.log(np.where(x == 0, 1, x))
     return g * out * log_x
 
 
@@ -108,8 +111,9 @@ def register_ops(register: RegisterOp) -> None:
         (_pow_base_grad, _pow_exponent_grad),
         domain=domain.broadcast(0.5, 2.5),
         method=True,
-        doc="x ** y. The exponent's gradient x ** y * log(x) needs x > 0; the base's gradient "
-        "y * x ** (y - 1) holds wherever NumPy's power is defined.",
+        doc="x ** y. The exponent's gradient x ** y * log(x) needs x > 0, and is 0 where x == 0 "
+        "and y >= 0 (x ** y is constant in y there); the base's gradient y * x ** (y - 1) holds "
+        "wherever NumPy's power is defined.",
     )
     register(
         "maximum",
