@@ -11,7 +11,9 @@ Python looks names up three ways: ``Tensor.__getattr__`` for methods (``t.exp()`
 per operator (Python finds ``t + 1`` on the class, never through ``__getattr__``), and the module
 ``__getattr__`` of ``ng.ops``. After a load, ``Tensor.__getattr__`` is removed (a class with
 one makes every attribute read on every tensor slower), an operator whose op no plugin registers
-raises NotImplementedError naming the op, and ``ng.ops`` suggests names for a typo.
+raises NotImplementedError naming the op, and ``ng.ops`` suggests names for a typo. Only when the
+load left out the ops the engine itself calls (no plugin loaded, or the standard one left out by
+``NANOGRAD_LOAD_PLUGINS``) does ``Tensor.__getattr__`` stay, to say so of a missing method.
 """
 
 from __future__ import annotations
@@ -20,6 +22,7 @@ from collections.abc import Callable, Iterable
 from typing import TYPE_CHECKING, Any
 
 from nanograd import ops
+from nanograd.definitions import ENGINE_OPS
 from nanograd.lookup import UnknownName, find
 from nanograd.tensor import Tensor, missing_op_message
 
@@ -80,8 +83,11 @@ def bind(added: Iterable[OpDef]) -> None:
             setattr(Tensor, attr, _equality(function))
         else:
             setattr(Tensor, attr, function)
-    if "__getattr__" in Tensor.__dict__:
-        delattr(Tensor, "__getattr__")
+    if all(name in vars(ops) for name in ENGINE_OPS):
+        if "__getattr__" in Tensor.__dict__:
+            delattr(Tensor, "__getattr__")
+    else:  # none loaded, or the standard plugin left out: a missing method most likely is its
+        Tensor.__getattr__ = _unbound_method  # type: ignore[method-assign]
     vars(ops)["__getattr__"] = _unknown_op
 
 
@@ -137,6 +143,19 @@ def _lazy_method(self: Tensor, name: str) -> Any:
         raise AttributeError(f"'Tensor' object has no attribute {name!r}")
     _load()
     return getattr(self, name)
+
+
+def _unbound_method(self: Tensor, name: str) -> Any:
+    """``Tensor.__getattr__`` after a load that left out the ops the engine itself calls."""
+    if name.startswith("_"):
+        raise AttributeError(f"'Tensor' object has no attribute {name!r}")
+    loaded = _op_names()
+    which = f"the loaded ones register only {', '.join(loaded)}" if loaded else "none is loaded"
+    raise AttributeError(
+        f"'Tensor' object has no attribute {name!r}: Tensor methods such as {name}() come from "
+        f"plugins, and {which}{_LISTED}; NANOGRAD_LOAD_PLUGINS may be leaving a plugin out "
+        "(nanograd_std registers the standard ops)"
+    )
 
 
 def _lazy_operator(attr: str) -> Callable[..., Any]:

@@ -7,13 +7,14 @@ and loss, or on the ``--op`` names, and prints one row per op: its kind, its plu
 first- and second-order gradients pass. The failures follow the table, each naming the op, the
 plugin, what is wrong and the shrunk inputs. Runs are derandomized, so a rerun draws the same
 examples. Exit status: 0 when everything passes, 1 when a check fails, 2 for a usage error
-(an unknown name, a plugin that does not load).
+(an unknown name, a plugin that does not load, nothing to check).
 """
 
 from __future__ import annotations
 
 import argparse
 import json
+import os
 import sys
 from collections.abc import Sequence
 from typing import Any, Literal, TextIO
@@ -85,6 +86,23 @@ def _select(names: Sequence[str], registry: Any) -> list[tuple[Kind, str]] | str
     return chosen
 
 
+def _nothing_loaded(loaded: Sequence[Any]) -> str:
+    """Why there is nothing to check: no plugin loaded, or none registering an op or loss."""
+    from nanograd.plugins import LOAD_ENV
+
+    if loaded:
+        names = ", ".join(info.name for info in loaded)
+        why = f"the loaded plugins ({names}) register no op and no loss"
+    else:
+        why = "no plugin is loaded"
+    if os.environ.get(LOAD_ENV) is not None:
+        why += f" ({LOAD_ENV}={os.environ[LOAD_ENV]!r} chooses which installed plugins load)"
+    return (
+        f"nothing to check: {why}. Install a plugin, name one with -p MODULE or -p "
+        "path/to/my_ops.py, or check what `python -m nanograd.plugins` lists"
+    )
+
+
 def _table(outcomes: Sequence[Any], out: TextIO) -> None:
     header = ("name", "kind", "plugin", "first order", "second order")
     rows = [(o.name, o.kind, o.plugin, o.first_order, o.second_order) for o in outcomes]
@@ -112,16 +130,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         registry = plugins.load(args.modules)
     except PluginError as exc:
-        hint = ""
-        if "could not be imported" in str(exc):
-            hint = (
-                " Check the module name, and that its directory is on PYTHONPATH or the "
-                "plugin is installed."
-            )
-        return _usage_error(f"{exc}.{hint}" if not str(exc).endswith(".") else f"{exc}{hint}")
+        return _usage_error(str(exc))
     selected = _select(args.names, registry)
     if isinstance(selected, str):
         return _usage_error(selected)
+    if not selected:  # a CI job must not pass on a check of nothing
+        return _usage_error(_nothing_loaded(plugins.plugins()))
 
     settings = Settings(derandomize=True, database=None, verbosity=Verbosity.quiet)
     outcomes = []

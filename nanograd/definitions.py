@@ -106,6 +106,11 @@ class EngineOpsWarning(UserWarning):
     """The loaded plugins register none of some op the engine itself calls."""
 
 
+class HookWarning(UserWarning):
+    """A plugin defines a function named like a hook but not marked ``@ng.hookimpl``, so
+    nanograd never calls it."""
+
+
 def signature_of(func: Callable[..., Any]) -> inspect.Signature | None:
     try:
         return inspect.signature(func)

@@ -17,6 +17,7 @@ from nanograd.declaration import check_engine_op, check_name, make_composite, ma
 from nanograd.definitions import (
     ENGINE_OPS,
     EngineOpsWarning,
+    HookWarning,
     LossDef,
     OpDef,
     OptimizerDef,
@@ -27,6 +28,7 @@ from nanograd.domain import Domain
 __all__ = [
     "ENGINE_OPS",
     "EngineOpsWarning",
+    "HookWarning",
     "LossDef",
     "OpDef",
     "OptimizerDef",

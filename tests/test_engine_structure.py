@@ -18,7 +18,7 @@ PACKAGE = Path(nanograd.__file__).resolve().parent
 ENGINE_CORE = [
     "tensor.py", "call.py", "binding.py", "graph.py", "autograd.py", "registry.py",
     "definitions.py", "declaration.py", "versions.py", "tensor_checks.py", "inplace.py",
-    "contract.py", "hookspecs.py", "plugins/__init__.py", "ops.py",
+    "contract.py", "hookspecs.py", "plugins/__init__.py", "plugins/modules.py", "ops.py",
     "lookup.py", "_mode.py",
     "domain.py", "creation.py", "gradcheck.py", "jacobian.py", "integrity.py", "__init__.py",
 ]  # fmt: skip

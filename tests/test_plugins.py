@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 import subprocess
 import sys
+import warnings
 from importlib import metadata
 from pathlib import Path
 from typing import Any
@@ -16,7 +17,7 @@ from plugin_fixtures import subprocess_env
 
 import nanograd as ng
 from nanograd import plugins
-from nanograd.registry import PluginError
+from nanograd.registry import HookWarning, PluginError
 from nanograd.tensor import Tensor
 
 pytestmark = pytest.mark.usefixtures("fresh_plugins")
@@ -137,6 +138,51 @@ def test_an_operator_without_its_op_says_which_op_is_missing() -> None:
     )
     assert "Tensor.__add__ needs an op named 'add'" in result.stdout
     assert "NANOGRAD_LOAD_PLUGINS" in result.stdout
+
+
+# -- plugin files and hooks -----------------------------------------------------------------------
+
+_FILE_PLUGIN = """
+import numpy as np
+import nanograd as ng
+from nanograd import domain
+
+@ng.hookimpl
+def nanograd_register_ops(register):
+    register("tripled", lambda x: x * 3, lambda g, out, x: g * 3, domain=domain.elementwise())
+"""
+
+
+def test_a_plugin_given_by_the_path_of_its_file_loads_as_the_module_it_names(
+    tmp_path: Path,
+) -> None:
+    path = tmp_path / "file_plugin_ops.py"
+    path.write_text(_FILE_PLUGIN)
+    try:
+        plugins.load(modules=[str(path)])
+        info = plugins.plugins()[-1]
+        assert (info.name, info.module, info.source) == (
+            "file_plugin_ops", str(path.resolve()), plugins.FROM_ARGUMENT,
+        )  # fmt: skip
+        assert info.ops == ["tripled"]
+        assert ng.ops.tripled(ng.tensor([2.0])).item() == 6.0
+        plugins.load(modules=[str(path)])  # the same file again adds nothing
+        assert [i.name for i in plugins.plugins()].count("file_plugin_ops") == 1
+    finally:
+        sys.modules.pop("file_plugin_ops", None)
+
+
+def test_a_plugin_file_in_nanograd_plugins_loads_too(tmp_path: Path) -> None:
+    (tmp_path / "env_file_ops.py").write_text(_FILE_PLUGIN)
+    result = run_python(_LIST_PLUGINS, NANOGRAD_PLUGINS=str(tmp_path / "env_file_ops.py"))
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.splitlines()[-1] == "env_file_ops|NANOGRAD_PLUGINS"
+
+
+def test_well_formed_plugins_load_without_a_hook_warning() -> None:
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", HookWarning)
+        plugins.load(modules=["plugin_fixtures.square", "plugin_fixtures.good"])
 
 
 # -- environment variables (each in a fresh interpreter) -----------------------------------------

@@ -16,6 +16,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 import numpy as np
+import plugin_fixtures
 import pytest
 from hypothesis import Phase, settings
 from plugin_fixtures import subprocess_env
@@ -267,10 +268,10 @@ def test_the_worked_example_of_writing_an_op_passes_as_written(
 # -- python -m nanograd.check ----------------------------------------------------------------------
 
 
-def _check_command(*args: str) -> subprocess.CompletedProcess[str]:
+def _check_command(*args: str, **env: str) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
         [sys.executable, "-m", "nanograd.check", *args],
-        capture_output=True, text=True, env=subprocess_env(), timeout=300, check=False,
+        capture_output=True, text=True, env=subprocess_env(**env), timeout=300, check=False,
     )  # fmt: skip
 
 
@@ -338,3 +339,19 @@ def test_the_command_rejects_a_number_of_examples_below_one() -> None:
     result = _check_command("--examples", "0")
     assert result.returncode == 2
     assert "needs at least 1 example" in result.stderr
+
+
+def test_the_command_fails_when_there_is_nothing_to_check_and_says_why() -> None:
+    result = _check_command(NANOGRAD_LOAD_PLUGINS="")
+    assert result.returncode == 2, result.stdout
+    message = result.stderr.strip()
+    assert "nothing to check: no plugin is loaded (NANOGRAD_LOAD_PLUGINS='' chooses" in message
+    assert "-p path/to/my_ops.py" in message and "Traceback" not in message
+    assert result.stdout == ""
+
+
+def test_the_command_loads_a_plugin_given_by_the_path_of_its_file() -> None:
+    good = Path(plugin_fixtures.__file__).parent / "good.py"
+    result = _check_command("-p", str(good), "--op", "cube", "--examples", "5")
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert _rows(result.stdout) == {"cube": ["op", "good", "pass", "pass"]}

@@ -12,12 +12,14 @@ registry is left behind.
 
 from __future__ import annotations
 
+import difflib
 import importlib
 import os
 import warnings
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from importlib import metadata
+from pathlib import Path
 from types import ModuleType
 from typing import Any
 
@@ -25,7 +27,8 @@ import pluggy
 
 from nanograd import binding
 from nanograd._distribution import DISTRIBUTION
-from nanograd.registry import ENGINE_OPS, EngineOpsWarning, PluginError, Registry
+from nanograd.plugins import modules
+from nanograd.registry import ENGINE_OPS, EngineOpsWarning, HookWarning, PluginError, Registry
 
 ENTRY_POINT_GROUP = "nanograd"
 # The hook specifications a plugin may implement: the engine's registration hooks and the
@@ -220,23 +223,21 @@ def _add_modules(state: _State, names: Sequence[str], source: str) -> list[str]:
     assert pm is not None
     added: list[str] = []
     try:
-        for name in names:
-            if name in state.plugins:
-                continue
-            try:
-                module = importlib.import_module(name)
-            except Exception as exc:
-                where = f" (named in {MODULES_ENV})" if source == FROM_ENV else ""
-                raise PluginError(
-                    f"plugin module {name!r}{where} could not be imported: "
-                    f"{type(exc).__name__}: {exc}"
-                ) from exc
-            if pm.is_registered(module):  # already loaded under another name: nothing to add
+        for given in names:
+            where = f" (named in {MODULES_ENV})" if source == FROM_ENV else ""
+            if modules.is_path(given):
+                name, module = modules.import_file(given, where)
+                origin = str(Path(given).resolve())
+            else:
+                if given in state.plugins:
+                    continue
+                name, module, origin = given, modules.import_module(given, where), given
+            if name in state.plugins or pm.is_registered(module):  # loaded already
                 continue
             _register(pm, module, name)
             added.append(name)
             dist, version = _module_distribution(module)
-            state.plugins[name] = PluginInfo(name, name, dist, version, source)
+            state.plugins[name] = PluginInfo(name, origin, dist, version, source)
     except BaseException:
         for name in added:
             pm.unregister(name=name)
@@ -249,6 +250,32 @@ def _register(pm: pluggy.PluginManager, plugin: Any, name: str) -> None:
         pm.register(plugin, name=name)
     except pluggy.PluginValidationError as exc:  # e.g. a hook argument the spec does not have
         raise PluginError(f"plugin {name!r} has an invalid hook implementation: {exc}") from exc
+    _warn_undecorated(pm, plugin, name)
+
+
+def _warn_undecorated(pm: pluggy.PluginManager, plugin: Any, name: str) -> None:
+    """Warn of a function named like a hook (or nearly) that lacks ``@ng.hookimpl``: pluggy
+    ignores it, so the plugin would load and silently register nothing."""
+    hooks = [h for h in vars(pm.hook) if not h.startswith("_")]
+    for attr in dir(plugin):
+        if not attr.startswith("nanograd_") or pm.parse_hookimpl_opts(plugin, attr) is not None:
+            continue
+        if not callable(getattr(plugin, attr, None)):
+            continue
+        if attr in hooks:
+            what = f"the hook {attr}"
+        else:
+            close = difflib.get_close_matches(attr, hooks, n=1, cutoff=0.8)
+            if not close:
+                continue
+            what = f"a misspelling of the hook {close[0]}"
+        warnings.warn(
+            f"plugin {name!r} defines {attr}(), which looks like {what}, but it is not marked "
+            "with the @ng.hookimpl decorator, so nanograd never calls it; add @ng.hookimpl "
+            "(import nanograd as ng) on the line above its def",
+            HookWarning,
+            stacklevel=2,
+        )
 
 
 def _module_distribution(module: ModuleType) -> tuple[str | None, str | None]:

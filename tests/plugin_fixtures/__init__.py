@@ -2,7 +2,8 @@
 
 For the loader and the registry: ``square`` is a valid plugin, and each of ``fails_to_import``,
 ``raises_in_hook``, ``missing_gradient``, ``misspelled_hook``, ``wrong_hook_argument``,
-``redefines_add`` and ``square_again`` fails in its own way. For the property suite: ``good``
+``redefines_add`` and ``square_again`` fails in its own way, and ``undecorated_hook`` loads with
+a warning. For the property suite: ``good``
 registers a correct op and loss, and the others an op or loss that is wrong on purpose (a
 gradient off by a factor, wrong only where inputs broadcast, wrong only at second order, not
 linear in the upstream gradient, writing into its input, float32 made float64, a detached factor
