@@ -26,6 +26,13 @@ VERSION = 1
 META_KEY = "__nanograd__"
 
 
+# What a damaged file means, since ng.save never leaves half a file behind.
+_WHOLE = (
+    "ng.save writes a checkpoint whole (atomically), so this file was cut short or changed "
+    "after it was written; load an earlier copy, or save it again"
+)
+
+
 class CheckpointError(ValueError):
     """A file is not a readable nanograd checkpoint, or an object cannot be saved as one."""
 
@@ -65,7 +72,7 @@ def load(path: str | os.PathLike[str]) -> Any:
     except (OSError, ValueError, EOFError, zipfile.BadZipFile) as exc:
         raise CheckpointError(
             f"{source} is damaged or truncated: it starts like an .npz archive but NumPy "
-            f"cannot read it ({exc})"
+            f"cannot read it ({exc}). {_WHOLE}"
         ) from exc
     if not isinstance(archive, np.lib.npyio.NpzFile):
         raise CheckpointError(f"{source} is not a nanograd checkpoint (.npz written by ng.save)")
@@ -95,7 +102,7 @@ def load(path: str | os.PathLike[str]) -> Any:
             json.JSONDecodeError, RecursionError,
         ) as exc:  # fmt: skip
             raise CheckpointError(
-                f"{source} is a damaged nanograd checkpoint: {type(exc).__name__}: {exc}"
+                f"{source} is a damaged nanograd checkpoint: {type(exc).__name__}: {exc}. {_WHOLE}"
             ) from exc
 
 
