@@ -4,12 +4,16 @@ An experiment file is a plain module (``config``, ``data``, ``model``, optionall
 ``evaluate``, ``plots``); the runner trains it with the optimizer, schedule and loss its config
 names, and writes a run folder. See docs/experiments.md. Modules, one job each:
 
-- ``cli``: the command line; ``runner``: a run from start to finish;
-- ``config``: defaults and overrides; ``experiment``: loading experiment files;
+- ``cli``: the command line; ``runner``: a run from start to finish; ``resume``: rebuilding
+  a run from its folder; ``outcome``: how a run ends and how that is told;
+- ``config``: defaults and overrides; ``experiment``: loading experiment files; ``sources``:
+  the local modules an experiment imports;
 - ``data``: checking, splitting and batching; ``build``: seeded data, model and optimizer;
 - ``components``: optimizer, schedule and loss by name; ``training``: the epoch loop;
 - ``checkpoint``: snapshots of training and the files they become; ``folder``: the run folder;
-- ``console``: output and log.txt; ``signals``: Ctrl-C; ``provenance``: versions and git;
+- ``console``: output and log.txt; ``numeric_warnings``: NumPy's warnings as the run's lines;
+  ``signals``: Ctrl-C; ``sessions``: which process a session is; ``provenance``: versions and
+  git; ``errors``: the errors told as one paragraph;
 - ``hookspecs``: the lifecycle hooks a plugin may implement; ``progress``: how far a run has
   come, one record; ``lifecycle``: the built-in progress bar, metrics writer and plotter plugins;
 - ``plotting`` and ``metrics``: helpers for experiment files.

@@ -12,6 +12,7 @@ are written with ``ng.save`` (atomic, no pickle) and read back with ``ng.load``,
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, fields
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -25,6 +26,7 @@ from nanograd.tensor import Tensor
 
 if TYPE_CHECKING:
     from nanograd.run.context import Run
+    from nanograd.run.folder import RunFolder
 
 CHECKPOINT = "checkpoint.npz"
 
@@ -142,20 +144,25 @@ class Checkpoints:
 
     last: Snapshot | None = None
     best_model: dict[str, np.ndarray] | None = None
+    on_disk: int | None = None  # the epoch checkpoint.npz in the run folder holds, if any
 
-    def write(self, folder: Path) -> list[str]:
-        """Write the checkpoint and weights; returns the file names written.
+    def write(self, folder: RunFolder, written: Callable[[str], None]) -> None:
+        """Write the checkpoint and weights, calling ``written(name)`` after each file.
 
         ``model.npz`` is the last finished epoch's weights; ``best.npz`` the best epoch's by the
-        monitored metric; ``checkpoint.npz`` the state ``--resume`` continues from.
+        monitored metric; ``checkpoint.npz`` the state ``--resume`` continues from, written last
+        so that it never holds an epoch the weights beside it do not. A write that fails raises
+        :class:`~nanograd.run.errors.FolderWriteError` and leaves that file as it was.
         """
         if self.last is None:
-            return []
-        save(self.last.model, folder / "model.npz")
-        written = ["model.npz"]
-        if self.best_model is not None:
-            save(self.best_model, folder / "best.npz")
-            written.append("best.npz")
-        self.last.save(folder)
-        written.append(CHECKPOINT)
-        return written
+            return
+        weights = {"model.npz": self.last.model, "best.npz": self.best_model}
+        for name, state in weights.items():
+            if state is not None:
+                with folder.writing(name) as path:
+                    save(state, path)
+                written(name)
+        with folder.writing(CHECKPOINT):
+            self.last.save(folder.path)
+        self.on_disk = self.last.epoch
+        written(CHECKPOINT)

@@ -13,6 +13,7 @@ import traceback
 from collections.abc import Sequence
 from pathlib import Path
 
+from nanograd.registry import PluginError
 from nanograd.run.config import RUNNER_OPTIONS, format_config, parse_overrides
 from nanograd.run.console import Console
 from nanograd.run.errors import ExperimentError
@@ -56,8 +57,9 @@ def _epilog() -> str:
         "  python -m nanograd.run experiments/moons.py 'lr=loguniform(1e-3,1)' --trials 20",
         "",
         "exit status: 0 completed, 1 failed while training (a sweep: some run failed), 2 a",
-        "mistake in the command, experiment file or config, 130 interrupted. The experiment",
-        "file contract is in docs/experiments.md, sweeps in docs/sweeps.md.",
+        "mistake in the command, experiment file or config, or a run folder that cannot be",
+        "written, 130 interrupted. The experiment file contract is in docs/experiments.md,",
+        "sweeps in docs/sweeps.md.",
     ]
     return "\n".join(lines)
 
@@ -113,6 +115,12 @@ def parser() -> argparse.ArgumentParser:
         default=None,
         metavar="DIR",
         help="continue an interrupted run (or sweep) in its folder, to the same result",
+    )
+    p.add_argument(
+        "--force",
+        action="store_true",
+        help="with --resume: resume even if the process recorded as training it seems alive "
+        "(when that process is not the run's)",
     )
     p.add_argument(
         "--max-epochs",
@@ -182,14 +190,15 @@ def main(argv: Sequence[str] | None = None) -> int:
             plots=args.plots,
             max_epochs=args.max_epochs,
             resume=args.resume,
+            force=args.force,
             traceback=args.traceback,
             argv=args_list,
         )
         if args.print_config:
             return _print_config(options)
         return execute(options, console)
-    except ExperimentError as exc:
-        console.error(f"error: {exc}")
+    except (ExperimentError, PluginError) as exc:
+        console.error(f"error: {'plugin error: ' if isinstance(exc, PluginError) else ''}{exc}")
         if args.traceback:
             traceback.print_exception(exc, file=sys.stderr)
         return EXIT_USAGE

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import functools
 import importlib
+import inspect
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
@@ -43,7 +44,21 @@ def make_optimizer(params: Sequence[Any], config: Mapping[str, Any], where: str)
         raise ConfigError(
             f"{where}: optimizer {config['optimizer']!r} (plugin {opt.plugin!r}) rejected "
             f"lr={config['lr']!r} and optimizer_options={options!r}: {exc}"
+            f"{_accepted(opt.cls, skip=('params', 'lr'))}"
         ) from exc
+
+
+def _accepted(factory: Any, skip: Sequence[str] = ()) -> str:
+    """``" (it accepts momentum, nesterov)"``: the keyword arguments ``factory`` takes."""
+    try:
+        parameters = inspect.signature(factory).parameters.values()
+    except (TypeError, ValueError):
+        return ""
+    names = [
+        p.name for p in parameters
+        if p.name not in skip and p.kind in (p.POSITIONAL_OR_KEYWORD, p.KEYWORD_ONLY)
+    ]  # fmt: skip
+    return f" (it accepts {', '.join(names)})" if names else " (it accepts no options)"
 
 
 def make_schedule(optimizer: Any, config: Mapping[str, Any], mode: str, where: str) -> Any:

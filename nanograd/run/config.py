@@ -113,8 +113,18 @@ def coerce(key: str, value: Any, types: tuple[type, ...] | None, where: str) -> 
     example = _example(types)
     raise ConfigError(
         f"{where}: config key {key!r} expects {_type_name(types)}, got "
-        f"{type(value).__name__} {value!r}{example}"
+        f"{type(value).__name__} {shown(value)}{example}"
     )
+
+
+def shown(value: Any, limit: int = 60) -> str:
+    """``repr(value)``, cut short in the middle when long: a message names the value, it need
+    not hold five thousand digits of it."""
+    text = repr(value)
+    if len(text) <= limit:
+        return text
+    half = (limit - 5) // 2
+    return f"{text[:half]} ... {text[-half:]} ({len(text)} characters)"
 
 
 def _example(types: Sequence[type]) -> str:
@@ -147,11 +157,15 @@ def split_overrides(items: Sequence[str]) -> dict[str, str]:
         key = key.strip()
         if not sep or not key:
             raise ConfigError(
-                f"override {item!r} is not of the form key=value (e.g. lr=0.01 or "
+                f"override {shown(item)} is not of the form key=value (e.g. lr=0.01 or "
                 "hidden='[16, 16]'); quote a value that contains spaces"
             )
         if key in overrides:
-            raise ConfigError(f"override {key!r} is given twice")
+            raise ConfigError(
+                f"override {key!r} is given twice ({key}={shown(overrides[key])[1:-1]} and "
+                f"{key}={shown(text)[1:-1]}); give each key once (a sweep lists values with "
+                f"commas: {key}=a,b)"
+            )
         overrides[key] = text
     return overrides
 
@@ -173,8 +187,8 @@ def _check_plain(key: str, value: Any, where: str) -> None:
             _check_plain(key, item, where)
         return
     raise ConfigError(
-        f"{where}: config key {key!r} holds a {type(value).__name__} ({value!r}); config values "
-        "are numbers, strings, booleans, None, lists, tuples or dicts of them"
+        f"{where}: config key {key!r} holds a {type(value).__name__} ({shown(value)}); config "
+        "values are numbers, strings, booleans, None, lists, tuples or dicts of them"
     )
 
 

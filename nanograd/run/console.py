@@ -2,11 +2,14 @@
 
 Lines go to standard output through ``tqdm.write``, so they appear above a live progress bar
 instead of breaking it. Lines printed before the run folder exists are kept and written to
-``log.txt`` once it does. ``--quiet`` silences the terminal, not the log.
+``log.txt`` once it does. ``--quiet`` silences the terminal, not the log. A log that cannot be
+written (a full disk) never stops a line from reaching the terminal: logging stops, and the
+error is kept in :attr:`Console.log_error` for the runner to report.
 """
 
 from __future__ import annotations
 
+import contextlib
 import os
 import sys
 import time
@@ -24,6 +27,7 @@ class Console:
         self.stream = stream if stream is not None else sys.stdout
         self._pending: list[str] = []
         self._log: IO[str] | None = None
+        self.log_error: OSError | None = None  # why log.txt stopped being written, if it did
 
     @property
     def interactive(self) -> bool:
@@ -52,7 +56,10 @@ class Console:
 
     def close(self) -> None:
         if self._log is not None:
-            self._log.close()
+            try:
+                self._log.close()
+            except OSError as exc:  # the last lines could not be flushed
+                self.log_error = self.log_error or exc
             self._log = None
 
     def print(self, message: str = "") -> None:
@@ -63,13 +70,20 @@ class Console:
 
     def log(self, message: str) -> None:
         """Log ``message`` without showing it (e.g. epoch lines while a bar shows them live)."""
-        for line in message.splitlines() or [""]:
-            if self._log is None:
-                self._pending.append(line)
-            else:
-                self._log.write(line + "\n")
-        if self._log is not None:
+        if self.log_error is not None:
+            return
+        lines = message.splitlines() or [""]
+        if self._log is None:
+            self._pending.extend(lines)
+            return
+        try:
+            self._log.write("".join(line + "\n" for line in lines))
             self._log.flush()
+        except OSError as exc:
+            self.log_error = exc
+            with contextlib.suppress(OSError):
+                self._log.close()
+            self._log = None
 
     def error(self, message: str) -> None:
         """Show ``message`` on standard error, even when quiet, and log it. Through

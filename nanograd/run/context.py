@@ -24,7 +24,8 @@ class Run:
     receive this. ``progress`` is how far training has come (see
     :class:`~nanograd.run.progress.Progress`); ``epoch``, ``history``, ``best_value``,
     ``best_epoch`` and ``bad_epochs`` read it: ``epoch`` is the last finished epoch, ``history``
-    holds one metrics dict per finished epoch, as in metrics.csv.
+    holds one metrics dict per finished epoch, as in metrics.csv. ``batch`` is the batch being
+    trained in the epoch after ``epoch`` (from 1; 0 between batches), for messages.
     """
 
     experiment: Experiment
@@ -45,6 +46,7 @@ class Run:
     evaluation: dict[str, float] = field(default_factory=dict)
     files: list[str] = field(default_factory=list)
     stop_requested: bool = False
+    batch: int = 0
 
     @property
     def name(self) -> str:

@@ -15,7 +15,7 @@ import inspect
 import linecache
 import sys
 import traceback
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from types import ModuleType
@@ -32,6 +32,8 @@ FUNCTIONS: dict[str, tuple[tuple[str, ...], bool]] = {
     "evaluate": (("run",), False),
     "plots": (("run",), False),
 }
+
+EXPERIMENT_MODULE = "nanograd_experiment_"  # the prefix of an imported experiment's module name
 
 CONTRACT = (
     "an experiment file defines config = {...}, data(config, rng) and model(config, rng), "
@@ -60,6 +62,11 @@ class Experiment:
             return func(*args)
         except ExperimentError:
             raise
+        except SystemExit as exc:
+            raise ExperimentError(
+                f"{self.path}: {function}() called exit({exc.code!r}){where_in(exc, self.path)}; "
+                "to stop a run, raise an exception that says why"
+            ) from exc
         except Exception as exc:
             raise ExperimentError(
                 f"{self.path}: {function}() raised {type(exc).__name__}: {exc}"
@@ -80,27 +87,33 @@ def where_in(exc: BaseException, path: Path) -> str:
 def load(
     path: str | Path,
     name: str | None = None,
-    helpers: Path | None = None,
+    helpers: Path | Sequence[Path] = (),
     source: bytes | None = None,
 ) -> Experiment:
     """Import the experiment file at ``path`` and check it keeps the contract.
 
     The experiment's ``name`` is the file's stem unless given (a resumed run keeps its name).
-    Modules beside the file can be imported from it, and from ``helpers`` if given (a resumed
-    run's copy of an experiment imports them from where the original lives). With ``source``
-    the file's text is given rather than read: a sweep's job carries it to a machine where
-    ``path`` need not exist, and errors still name ``path``; only ``helpers`` is importable then.
+    Modules can be imported from the folders ``helpers``, in that order, then from beside the
+    file (a resumed run's copy of an experiment imports the copies of its modules first, then
+    those where the original lives). With ``source`` the file's text is given rather than
+    read: a sweep's job carries it to a machine where ``path`` need not exist, and errors still
+    name ``path``; only ``helpers`` are importable then.
     """
     file = Path(path)
+    places = [helpers] if isinstance(helpers, Path) else list(helpers)
     if source is None:
         if not file.exists():
-            raise ExperimentError(f"{file}: no such experiment file")
+            raise ExperimentError(
+                f"{file}: no such experiment file (give the path of a .py file, e.g. "
+                "experiments/linreg.py)"
+            )
         if file.is_dir() or file.suffix != ".py":
             raise ExperimentError(f"{file}: an experiment is a Python file ending in .py")
-        source = file.read_bytes()
-        places = [helpers, file.parent]
-    else:
-        places = [helpers]
+        try:
+            source = file.read_bytes()
+        except OSError as exc:
+            raise ExperimentError(f"{file}: cannot be read: {exc.strerror or exc}") from exc
+        places.append(file.parent)
     module = _import(file, source, places)
     config = getattr(module, "config", None)
     if config is None:
@@ -119,15 +132,15 @@ def load(
     return Experiment(name or file.stem, file, module, check_config(config, str(file)), source)
 
 
-def _import(file: Path, source: bytes, places: list[Path | None]) -> ModuleType:
+def _import(file: Path, source: bytes, places: list[Path]) -> ModuleType:
     """Run ``source`` as the module of ``file``. The folders in ``places`` (the file's own, as
-    for a script) go on ``sys.path`` first, so an experiment can import a helper module beside
-    it (``from digits import load_digits``)."""
-    for place in places:
-        folder = str(place.resolve()) if place is not None else None
-        if folder is not None and folder not in sys.path:
+    for a script) go on ``sys.path`` first, in their order, so an experiment can import a
+    helper module beside it (``from digits import load_digits``)."""
+    for place in reversed(places):
+        folder = str(place.resolve())
+        if folder not in sys.path:
             sys.path.insert(0, folder)
-    name = f"nanograd_experiment_{file.stem}"
+    name = f"{EXPERIMENT_MODULE}{file.stem}"
     spec = importlib.util.spec_from_loader(name, loader=None, origin=str(file))
     if spec is None:
         raise ExperimentError(f"{file}: cannot be imported as a Python module")
@@ -137,17 +150,45 @@ def _import(file: Path, source: bytes, places: list[Path | None]) -> ModuleType:
     # Tracebacks show the lines of the text that ran, even where the file is not on disk.
     lines = source.decode("utf-8", errors="replace").splitlines(keepends=True)
     linecache.cache[str(file)] = (len(source), None, lines, str(file))
+    if b"\0" in source:  # each Python version words this differently, or not at all
+        lineno = source[: source.index(b"\0")].count(b"\n") + 1
+        sys.modules.pop(name, None)
+        raise ExperimentError(
+            f"{file}, line {lineno}: contains null bytes, so it is not Python source; an "
+            "experiment file is a text file (was a binary file given, or one saved as UTF-16?)"
+        )
     try:
-        exec(compile(source, str(file), "exec", dont_inherit=True), module.__dict__)
+        code = compile(source, str(file), "exec", dont_inherit=True)
     except SyntaxError as exc:
         sys.modules.pop(name, None)
         text = (exc.text or "").strip()
         shown = f": {text}" if text else ""
-        raise ExperimentError(f"{file}, line {exc.lineno}: syntax error: {exc.msg}{shown}") from exc
-    except ImportError as exc:
+        line = f", line {exc.lineno}" if exc.lineno else ""
+        raise ExperimentError(f"{file}{line}: syntax error: {exc.msg}{shown}") from exc
+    except (ValueError, RecursionError, MemoryError) as exc:  # null bytes; absurd nesting
         sys.modules.pop(name, None)
         raise ExperimentError(
-            f"{file}: importing it failed: {type(exc).__name__}: {exc}{where_in(exc, file)}"
+            f"{file}: cannot be compiled as Python source ({type(exc).__name__}: {exc})"
+        ) from exc
+    try:
+        exec(code, module.__dict__)
+    except SystemExit as exc:
+        sys.modules.pop(name, None)
+        raise ExperimentError(
+            f"{file}: importing it called exit({exc.code!r}){where_in(exc, file)}; an "
+            "experiment file only defines config and functions, which the runner calls"
+        ) from exc
+    except ImportError as exc:
+        sys.modules.pop(name, None)
+        missing = exc.name if isinstance(exc, ModuleNotFoundError) and exc.name else None
+        hint = (
+            f"; install {missing.split('.')[0]!r}, or put {missing.split('.')[0]}.py beside "
+            "the experiment file"
+            if missing
+            else ""
+        )
+        raise ExperimentError(
+            f"{file}: importing it failed: {type(exc).__name__}: {exc}{where_in(exc, file)}{hint}"
         ) from exc
     except Exception as exc:
         sys.modules.pop(name, None)

@@ -3,42 +3,47 @@
 A new run loads the experiment, applies the overrides, builds data, model and optimizer from the
 seed, and only then makes its folder, so a mistake found early leaves nothing behind. A resumed
 run rebuilds the same things from the folder's config.json and seed and restores the last
-checkpoint into them. Whatever ends training (completion, early stopping, a non-finite loss,
-Ctrl-C, an exception) the run folder gets the last finished epoch's checkpoint, the plots and a
-summary.json with the status.
+checkpoint into them (see :mod:`nanograd.run.resume`). Whatever ends training (completion, early
+stopping, a non-finite loss, Ctrl-C, an exception, a run folder that can no longer be written)
+the run folder gets the last finished epoch's checkpoint, the plots and a summary.json with the
+status, as far as it can be written; the last message says what the folder holds.
 """
 
 from __future__ import annotations
 
-import os
+import contextlib
 import secrets
-import socket
+import shutil
 import sys
 import time
 import traceback
-from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from nanograd import plugins
+from nanograd._atomic import atomic_write_bytes
 from nanograd.registry import PluginError
 from nanograd.run import experiment as experiments
 from nanograd.run.build import build
-from nanograd.run.checkpoint import Checkpoints, Snapshot, load_weights
+from nanograd.run.checkpoint import Checkpoints
 from nanograd.run.config import apply_overrides
 from nanograd.run.console import Console
 from nanograd.run.context import Run
 from nanograd.run.data import batch_count
-from nanograd.run.errors import ExperimentError
+from nanograd.run.errors import ExperimentError, FolderWriteError
 from nanograd.run.folder import RunFolder
 from nanograd.run.lifecycle import builtin_plugins
+from nanograd.run.numeric_warnings import Folded, folded_warnings
+from nanograd.run.outcome import Ending, closing_message, describe, is_user_error, plugin_at_fault
 from nanograd.run.progress import Progress
 from nanograd.run.provenance import git_commit, plugin_list, versions
+from nanograd.run.resume import MODULES, reopen
+from nanograd.run.sessions import identity
 from nanograd.run.signals import Interrupts, deferred_interrupts
+from nanograd.run.sources import imported_modules
 from nanograd.run.threads import blas_threads
 from nanograd.run.training import evaluate, fit
-from nanograd.serialization import CheckpointError
 
 EXIT_OK, EXIT_FAILED, EXIT_USAGE, EXIT_INTERRUPTED = 0, 1, 2, 130
 
@@ -56,6 +61,7 @@ class Options:
     plots: bool = True
     max_epochs: int | None = None
     resume: Path | None = None
+    force: bool = False  # --resume even if the recorded process seems alive
     traceback: bool = False
     argv: list[str] = field(default_factory=list)
     # A sweep's job sets these: the experiment's text (the file may not exist where the job
@@ -75,19 +81,23 @@ def execute(options: Options, console: Console) -> int:
         plugins.load(options.plugins)
     except PluginError as exc:
         raise ExperimentError(f"plugin error: {exc}") from exc
-    if options.resume is not None:
-        run, saved, summary = _resume(options, console)
-    else:
-        run, record = _start(options, console)
-        saved, summary = Checkpoints(), None
-    with deferred_interrupts(run) as interrupts:
-        if summary is None:
-            summary = _create_folder(run, options, record)
+    with folded_warnings(console) as warned:
+        if options.resume is not None:
+            _check_resume_options(options)
+            run, saved, summary = reopen(RunFolder(options.resume), console, options.force)
+            run.plots = options.plots
         else:
-            _reopen_folder(run)
-        with blas_threads(run.config["blas_threads"]) as threads:
-            _introduce(run, threads)
-            return _train(run, saved, summary, options, interrupts)
+            run, record = _start(options, console)
+            saved, summary = Checkpoints(), None
+        warned.run = run
+        with deferred_interrupts(run) as interrupts:
+            if summary is None:
+                summary = _create_folder(run, options, record)
+            else:
+                _reopen_folder(run, summary)
+            with blas_threads(run.config["blas_threads"]) as threads:
+                _introduce(run, threads)
+                return _train(run, saved, summary, options, interrupts, warned)
 
 
 # -- starting -------------------------------------------------------------------------------------
@@ -106,6 +116,7 @@ def _start(options: Options, console: Console) -> tuple[Run, dict[str, Any]]:
     record = {
         "experiment": exp.name,
         "file": str(exp.path),
+        "path": str(exp.path.resolve()),  # so --resume works from any working directory
         "seed": seed,
         "overrides": options.overrides,
         "max_epochs": options.max_epochs,
@@ -116,38 +127,53 @@ def _start(options: Options, console: Console) -> tuple[Run, dict[str, Any]]:
 
 
 def _create_folder(run: Run, options: Options, record: dict[str, Any]) -> dict[str, Any]:
-    """Make the run folder, write config.json and the experiment's copy; returns the summary."""
+    """Make the run folder with config.json, the experiment's copy (and its local modules'),
+    log.txt and a first summary.json; returns the summary. A folder that cannot be made whole
+    is removed again: a run that cannot start leaves nothing behind."""
+    folder: RunFolder | None = None
+    # A sweep's job carries its experiment's modules; the sweep folder keeps them.
+    modules = imported_modules(run.experiment) if options.source is None else {}
+    record["modules"] = sorted(modules)
     try:
         if options.run_dir is None:
             folder = RunFolder.create(options.out, run.name)
         else:
             folder = RunFolder.new(options.run_dir)
-        run.folder = folder
-        run.console.attach(folder.file("log.txt"))
+        summary = {
+            "experiment": run.name,
+            "file": str(run.experiment.path),
+            "run_dir": str(folder.path),
+            "seed": run.seed,
+            "started": run.console.stamp(),
+            "sessions": [],
+        }
         folder.write_json("config.json", record)
         folder.write_bytes("experiment.py", run.experiment.source)
-    except OSError as exc:
+        for relative, data in modules.items():
+            with folder.writing(f"{MODULES}/{relative}") as path:
+                path.parent.mkdir(parents=True, exist_ok=True)
+                atomic_write_bytes(path, data)
+        folder.make_reserve()
+        run.console.attach(folder.file("log.txt"))
+        folder.mark(summary, "running")
+    except (OSError, FolderWriteError) as exc:
+        run.console.close()
+        if folder is not None:
+            shutil.rmtree(folder.path, ignore_errors=True)
+        error = exc.error if isinstance(exc, FolderWriteError) else exc
+        full = " (the disk is full)" if isinstance(exc, FolderWriteError) and exc.disk_full else ""
         raise ExperimentError(
-            f"cannot write a run folder under --out {options.out}: {exc.strerror or exc} "
-            f"({exc.filename or options.out}); choose a folder you can write to"
+            f"cannot write a run folder under --out {options.out}: {error.strerror or error} "
+            f"({error.filename or options.out}){full}; nothing was kept. Choose a folder you "
+            "can write to"
         ) from exc
+    run.folder = folder
     for name in ("config.json", "experiment.py", "log.txt"):
         run.add_file(name)
-    return {
-        "experiment": run.name,
-        "file": str(run.experiment.path),
-        "run_dir": str(folder.path),
-        "seed": run.seed,
-        "started": run.console.stamp(),
-        "sessions": [],
-    }
+    return summary
 
 
-def _resume(options: Options, console: Console) -> tuple[Run, Checkpoints, dict[str, Any]]:
-    """Rebuild the run recorded in ``--resume``'s folder and restore its checkpoint."""
-    assert options.resume is not None
-    folder = RunFolder(options.resume)
-    where = str(folder.path)
+def _check_resume_options(options: Options) -> None:
     if (
         options.experiment is not None
         or options.overrides
@@ -155,82 +181,20 @@ def _resume(options: Options, console: Console) -> tuple[Run, Checkpoints, dict[
         or options.max_epochs is not None
     ):
         raise ExperimentError(
-            f"--resume {where} continues that run with its own experiment file, config and "
-            "seed; give no experiment file, overrides, --seed or --max-epochs with it"
+            f"--resume {options.resume} continues that run with its own experiment file, "
+            "config and seed; give no experiment file, overrides, --seed or --max-epochs with it"
         )
-    try:
-        recorded = folder.read_json("config.json")
-        summary = folder.read_json("summary.json")
-    except (OSError, ValueError) as exc:
-        raise ExperimentError(
-            f"--resume {where}: not a run folder (config.json and summary.json are needed): {exc}"
-        ) from exc
-    if summary.get("status") == "completed":
-        raise ExperimentError(f"--resume {where}: this run already completed; nothing to resume")
-    pid = still_running(summary)
-    if pid is not None:
-        raise ExperimentError(
-            f"--resume {where}: this run is still training in process {pid}; stop it (Ctrl-C) "
-            "and resume after, or let it finish"
-        )
-    exp = _recorded_experiment(folder, recorded, console)
-    config = apply_overrides(exp.config, recorded["config"], where=f"{where}/config.json")
-    run = build(exp, config, int(recorded["seed"]), console)
-    run.plots = options.plots
-    run.folder = folder
-    try:
-        snapshot = Snapshot.load(folder.path)
-    except CheckpointError as exc:
-        why = (
-            "the process ended before its first checkpoint was written"
-            if summary.get("status") == "running"
-            else "the run stopped before finishing an epoch"
-        )
-        raise ExperimentError(
-            f"--resume {where}: no usable checkpoint ({exc}); {why}, so start it again instead"
-        ) from exc
-    snapshot.restore(run)
-    saved = Checkpoints(last=snapshot, best_model=load_weights(folder.file("best.npz")))
-    # A run killed outright never listed its files: start from those every run has.
-    listed = summary.get("files", ["config.json", "experiment.py", "log.txt"])
-    run.files = [f for f in listed if folder.file(f).exists()]
-    return run, saved, summary
 
 
-def still_running(summary: Mapping[str, Any]) -> int | None:
-    """The process id of the session a ``running`` summary names, if it is alive on this host
-    (a run's summary.json, or a sweep's sweep.json, which records its sessions the same way)."""
-    sessions = summary.get("sessions") or [{}]
-    pid, host = sessions[-1].get("pid"), sessions[-1].get("host")
-    if summary.get("status") != "running" or not pid or host != socket.gethostname():
-        return None
-    if os.name != "posix":  # on Windows os.kill would end the process instead of asking
-        return None
-    try:
-        os.kill(pid, 0)  # signal 0: only asks whether the process exists
-    except ProcessLookupError:
-        return None
-    except PermissionError:  # it exists, under another user
-        pass
-    return int(pid)
-
-
-def _recorded_experiment(
-    folder: RunFolder, recorded: dict[str, Any], console: Console
-) -> experiments.Experiment:
-    """The experiment as it was when the run started: the original file while it is unchanged,
-    else the copy in the run folder (importing helper modules from the original's folder)."""
-    original, copy = Path(recorded["file"]), folder.file("experiment.py")
-    if not copy.exists() or (original.exists() and original.read_bytes() == copy.read_bytes()):
-        return experiments.load(original, name=recorded["experiment"])
-    if original.exists():
-        console.print(f"{original} changed since the run started; resuming with the copy {copy}")
-    return experiments.load(copy, name=recorded["experiment"], helpers=original.parent)
-
-
-def _reopen_folder(run: Run) -> None:
+def _reopen_folder(run: Run, summary: dict[str, Any]) -> None:
     assert run.folder is not None
-    run.console.attach(run.folder.file("log.txt"))
+    run.folder.status = summary["status"]
+    with contextlib.suppress(FolderWriteError):  # without it a full disk still shows soon
+        run.folder.make_reserve()
+    try:
+        run.console.attach(run.folder.file("log.txt"))
+    except OSError as exc:
+        run.console.log_error = exc  # reported as the run's first failed write
     run.print(f"resuming {run.folder.path} after epoch {run.epoch} of {run.config['epochs']}")
 
 
@@ -259,72 +223,84 @@ def _train(
     summary: dict[str, Any],
     options: Options,
     interrupts: Interrupts,
+    warned: Folded,
 ) -> int:
     """Train, then write the checkpoint, evaluation, plots and summary whatever happened."""
     assert run.folder is not None
-    folder = run.folder
     pm = plugins.manager()
     own = builtin_plugins(options.plots)
     for name, plugin in own.items():
         pm.register(plugin, name=name)
-    session = {
-        "started": run.console.stamp(),
-        "from_epoch": run.epoch,
-        "host": socket.gethostname(),
-        "pid": os.getpid(),
-    }
+    session = {"started": run.console.stamp(), "from_epoch": run.epoch, **identity()}
     summary["sessions"].append(session)
     started = time.perf_counter()
-    error: BaseException | None = None
+    ending = Ending("failed", "the run stopped before training started")
     try:
-        status, message, error = _fit(run, saved, summary, pm.hook)
+        ending = _fit(run, saved, summary, pm.hook)
+        warned.training_over = True
         with interrupts.shielded():
             interrupts.training_done()
-            if status != "completed":
+            if ending.status != "completed":
                 _rewind(run, saved)
-            for name in saved.write(folder.path):
-                run.add_file(name)
-        status, message, error = _wrap_up(run, status, message, error, pm.hook)
+            try:
+                saved.write(run.folder, run.add_file)
+            except FolderWriteError as exc:
+                ending.setback(exc, run)
+        _wrap_up(run, ending, pm.hook)
         with interrupts.shielded():
+            if run.console.log_error is not None and "log.txt" not in run.folder.unwritten:
+                ending.setback(run.folder.failed("log.txt", run.console.log_error), run)
             session.update(
                 ended=run.console.stamp(),
                 to_epoch=run.epoch,
                 seconds=round(time.perf_counter() - started, 3),
             )
-            _write_summary(run, summary, status, message)
-            _report(run, status, message, session)
+            ending.message = closing_message(run, ending, saved, warned)
+            _write_summary(run, summary, ending, warned)
+            warned.report()
+            _report(run, ending, session)
     finally:
         for name in own:
             pm.unregister(name=name)
-        if error is not None and options.traceback and not isinstance(error, KeyboardInterrupt):
-            traceback.print_exception(error, file=sys.stderr)
+        _show_traceback(run, ending.error, options)
         run.console.close()
-    if status == "completed":
+    if ending.status == "completed":
         return EXIT_OK
-    if status == "interrupted":
+    if ending.status == "interrupted":
         return EXIT_INTERRUPTED
+    error = ending.error
     return EXIT_USAGE if error is not None and is_user_error(error, run) else EXIT_FAILED
 
 
-def _fit(
-    run: Run, saved: Checkpoints, summary: dict[str, Any], hook: Any
-) -> tuple[str, str, BaseException | None]:
+def _show_traceback(run: Run, error: BaseException | None, options: Options) -> None:
+    """The traceback of what ended the run: always for a fault in nanograd itself (and into
+    log.txt), for a mistake in the experiment or a fault in a plugin (whose place the message
+    names) only under ``--traceback``."""
+    if error is None or isinstance(error, KeyboardInterrupt):
+        return
+    if not is_user_error(error, run) and not plugin_at_fault(error):
+        run.console.error("".join(traceback.format_exception(error)).rstrip())
+    elif options.traceback:
+        traceback.print_exception(error, file=sys.stderr)
+
+
+def _fit(run: Run, saved: Checkpoints, summary: dict[str, Any], hook: Any) -> Ending:
     """Status, message and exception (if one ended training) of the training loop."""
     assert run.folder is not None
     try:
         run.folder.mark(summary, "running")
         hook.nanograd_run_start(run=run)
         outcome = fit(run, hook, saved)
-        return outcome.status, outcome.message, None
+        return Ending(outcome.status, outcome.message)
     except KeyboardInterrupt as exc:
         message = (
             f"the checkpoint holds epoch {saved.last.epoch}, the last one finished"
             if saved.last
             else "stopped before the first epoch finished; there is no checkpoint"
         )
-        return "interrupted", message, exc
+        return Ending("interrupted", message, exc)
     except Exception as exc:
-        return "failed", describe(exc, run), exc
+        return Ending("failed", describe(exc, run), exc)
 
 
 def _rewind(run: Run, saved: Checkpoints) -> None:
@@ -336,51 +312,32 @@ def _rewind(run: Run, saved: Checkpoints) -> None:
         saved.last.rewind(run)
 
 
-def _wrap_up(
-    run: Run, status: str, message: str, error: BaseException | None, hook: Any
-) -> tuple[str, str, BaseException | None]:
+def _wrap_up(run: Run, ending: Ending, hook: Any) -> None:
     """The exception hook, the evaluation and ``nanograd_run_end`` (which draws the plots).
 
     Any of them may fail or be interrupted (a second Ctrl-C in a slow ``evaluate`` or
-    ``plots``); a run that was completed then takes that status, and a run that had already
-    failed or been interrupted keeps its first reason, the later one shown as a warning.
+    ``plots``): see :meth:`Ending.setback`.
     """
-
-    def setback(exc: BaseException) -> None:
-        nonlocal status, message, error
-        interrupted = isinstance(exc, KeyboardInterrupt)
-        if status != "completed":  # keep the first reason
-            what = "the plots were cut short" if interrupted else describe(exc, run)
-            run.console.error(f"warning: after the run {status}: {what}")
-        elif interrupted:
-            status, error = "interrupted", exc
-            message = (
-                "training had finished, but evaluation and plots were cut short; the "
-                f"checkpoint holds epoch {run.epoch}, and --resume finishes them"
-            )
-        else:
-            status, message, error = "failed", describe(exc, run), exc
-
     try:
-        if error is not None:
-            hook.nanograd_run_exception(run=run, exception=error)
-        if status == "completed":
+        if ending.error is not None:
+            hook.nanograd_run_exception(run=run, exception=ending.error)
+        if ending.status == "completed":
             _evaluate(run)
     except (Exception, KeyboardInterrupt) as exc:
-        setback(exc)
+        ending.setback(exc, run)
     try:
-        hook.nanograd_run_end(run=run, status=status, metrics=run.metrics)
+        hook.nanograd_run_end(run=run, status=ending.status, metrics=run.metrics)
     except (Exception, KeyboardInterrupt) as exc:
-        setback(exc)
-    return status, message, error
+        ending.setback(exc, run)
 
 
-def _write_summary(run: Run, summary: dict[str, Any], status: str, message: str) -> None:
+def _write_summary(run: Run, summary: dict[str, Any], ending: Ending, warned: Folded) -> None:
+    """summary.json, as far as the folder can still be written (the reserve makes room for it
+    on a full disk); when it cannot, the message says what the old one still says."""
     assert run.folder is not None
     summary.update(
         {
-            "status": status,
-            "message": message,
+            "message": ending.message,
             "epochs": {"planned": run.config["epochs"], "completed": run.epoch},
             "final": run.metrics,
             "best": {
@@ -390,6 +347,7 @@ def _write_summary(run: Run, summary: dict[str, Any], status: str, message: str)
                 "epoch": run.best_epoch,
             },
             "evaluation": run.evaluation,
+            "warnings": warned.to_json(),
             "ended": run.console.stamp(),
             "training_seconds": round(sum(row.get("seconds", 0.0) for row in run.history), 3),
             "versions": versions(),
@@ -398,8 +356,21 @@ def _write_summary(run: Run, summary: dict[str, Any], status: str, message: str)
         }
     )
     run.add_file("summary.json")
-    summary["files"] = run.files
-    run.folder.mark(summary, status)
+    # What the folder holds; a file whose latest write failed holds an earlier epoch (the
+    # message says which).
+    summary["files"] = [n for n in run.files if n == "summary.json" or run.folder.file(n).exists()]
+    try:
+        run.folder.mark(summary, ending.status)
+    except FolderWriteError as exc:
+        if not isinstance(ending.error, FolderWriteError):
+            ending.status, ending.error = "failed", exc
+        if not exc.folder_gone:
+            old = run.folder.status
+            says = f"it still says {old!r}" if old else "the folder has none"
+            note = f"summary.json could not be written ({exc.error.strerror or exc.error}): {says}"
+            ending.message = f"{ending.message}. {note}" if ending.message else note
+        return
+    run.folder.release_reserve()  # the run is no longer live
 
 
 def _evaluate(run: Run) -> None:
@@ -425,8 +396,9 @@ def _evaluate(run: Run) -> None:
                 ) from None
 
 
-def _report(run: Run, status: str, message: str, session: dict[str, Any]) -> None:
+def _report(run: Run, ending: Ending, session: dict[str, Any]) -> None:
     assert run.folder is not None
+    status, message = ending.status, ending.message
     last = run.metrics
     losses = "  ".join(f"{k} {last[k]:.4g}" for k in last if k not in ("epoch", "lr", "seconds"))
     head = (
@@ -445,25 +417,5 @@ def _report(run: Run, status: str, message: str, session: dict[str, Any]) -> Non
         run.console.error(f"{head}: {message}")
         if status == "interrupted" and run.epoch > 0:
             run.console.error(f"continue with: python -m nanograd.run --resume {run.folder.path}")
-    run.print(f"wrote {run.folder.path}/: {' '.join(run.files)}")
-
-
-def is_user_error(exc: BaseException, run: Run | None = None) -> bool:
-    """A mistake in the experiment file, its config or a plugin, rather than in nanograd."""
-    if isinstance(exc, (ExperimentError, PluginError)):
-        return True
-    return run is not None and bool(experiments.where_in(exc, run.experiment.path))
-
-
-def describe(exc: BaseException, run: Run | None = None) -> str:
-    """One paragraph for an exception: the file and line in the experiment when it is there."""
-    if isinstance(exc, ExperimentError):
-        return str(exc)
-    if isinstance(exc, PluginError):
-        return f"plugin error: {exc}"
-    where = ""
-    if run is not None:
-        where = experiments.where_in(exc, run.experiment.path)
-        if where:
-            return f"{run.experiment.path}: {type(exc).__name__}: {exc}{where}"
-    return f"{type(exc).__name__}: {exc} (run with --traceback to see where)"
+    if run.folder.failure is None:  # otherwise the message says what the folder holds
+        run.print(f"wrote {run.folder.path}/: {' '.join(run.files)}")

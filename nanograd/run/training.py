@@ -68,6 +68,7 @@ def fit(run: Run, hook: Any, saved: Checkpoints) -> Outcome:
         for index, rows in enumerate(wrapped if wrapped is not None else order, start=1):
             if run.stop_requested:
                 raise KeyboardInterrupt
+            run.batch = index
             batch = train.take(rows)
             value, output = step(batch)
             if not math.isfinite(value):
@@ -79,6 +80,7 @@ def fit(run: Run, hook: Any, saved: Checkpoints) -> Outcome:
             if want_outputs:
                 outputs.append(output)
                 targets.append(batch.y)
+        run.batch = 0
         row: dict[str, float] = {"epoch": epoch, "train_loss": total / count}
         if want_outputs:
             for name, value in evaluate_metrics(
@@ -94,12 +96,13 @@ def fit(run: Run, hook: Any, saved: Checkpoints) -> Outcome:
         # Plugins may add entries to ``row`` (the metrics writer runs last and records them).
         hook.nanograd_epoch_end(run=run, epoch=epoch, metrics=row)
         _check_added(row)
+        if run.console.log_error is not None and run.folder is not None:
+            raise run.folder.failed("log.txt", run.console.log_error)
         saved.last = Snapshot.take(run)
         if improved:
             saved.best_model = saved.last.model
         if run.folder is not None and time.monotonic() - last_write >= CHECKPOINT_SECONDS:
-            for name in saved.write(run.folder.path):
-                run.add_file(name)
+            saved.write(run.folder, run.add_file)
             last_write = time.monotonic()
     stopped = _early_stop(run)
     return Outcome("completed", stopped)

@@ -11,10 +11,8 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
 import secrets
 import shlex
-import socket
 import tempfile
 import time
 from collections.abc import Mapping, Sequence
@@ -34,8 +32,9 @@ from nanograd.run.runner import (
     EXIT_INTERRUPTED,
     EXIT_OK,
     EXIT_USAGE,
-    still_running,
 )
+from nanograd.run.sessions import identity, still_running
+from nanograd.run.sources import local_modules
 from nanograd.sweep import job as jobs
 from nanograd.sweep.driver import Driver, Outcome
 from nanograd.sweep.executors import Cluster, Executor, default_workers, open_executor
@@ -44,7 +43,6 @@ from nanograd.sweep.grammar import format_value
 from nanograd.sweep.plan import RunSpec, Space, expand, parse_space, resolve
 from nanograd.sweep.progress import Progress, best_run, label
 from nanograd.sweep.report import write_outputs
-from nanograd.sweep.sources import local_modules
 
 SWEEP_FLAGS = ("seeds", "trials", "workers", "cluster")
 
@@ -223,11 +221,12 @@ def _resume(args: argparse.Namespace, console: Console) -> int:
         failed = sum(r["status"] == "failed" for r in sweep.runs)
         why = f" ({failed} failed)" if failed else ""
         raise ExperimentError(f"--resume {where}: every run of this sweep has ended{why}")
-    pid = still_running(record)
-    if pid is not None:
+    live = still_running(record)
+    if live is not None and not args.force:
         raise ExperimentError(
-            f"--resume {where}: this sweep is still running in process {pid}; stop it (Ctrl-C) "
-            "and resume after, or let it finish"
+            f"--resume {where}: this sweep is still running in {live.describe()}; stop it "
+            "(Ctrl-C) and resume after, or let it finish. If that process is not this sweep, "
+            "resume with --force"
         )
     _load_plugins(record.get("plugins", []))
     source, helpers = sweep.sources()
@@ -282,8 +281,7 @@ def _session(
     to_run = list(to_run if to_run is not None else range(len(sweep.runs)))
     session = {
         "started": Console.stamp(),
-        "host": socket.gethostname(),
-        "pid": os.getpid(),
+        **identity(),
         "executor": executor.description,
         "runs": len(to_run),
     }

@@ -76,6 +76,12 @@ class SweepFolder:
             record = folder.read_json(SWEEP_JSON)
         except (OSError, ValueError) as exc:
             raise ExperimentError(f"--resume {path}: not a sweep folder ({exc})") from exc
+        problem = _misshapen(record)
+        if problem:
+            raise ExperimentError(
+                f"--resume {path}: sweep.json is not what a sweep writes: {problem}; it was "
+                "edited since, or written by something else"
+            )
         return cls(folder, record)
 
     @staticmethod
@@ -129,6 +135,36 @@ class SweepFolder:
             atomic_write_bytes(path / name, data)
         atomic_write_bytes(path / "summary.json", summary_data)  # last: the folder is whole
         take_results(entry, result)
+
+
+# What --resume reads from sweep.json, and from each of its runs.
+_RECORD: dict[str, type] = {"experiment": str, "file": str, "sessions": list, "runs": list}
+_RUN: dict[str, type] = {
+    "index": int,
+    "folder": str,
+    "seed": int,
+    "status": str,
+    "overrides": dict,
+    "values": dict,
+}
+
+
+def _misshapen(record: Any) -> str:
+    """What is wrong with a sweep.json's contents, or ``""``."""
+    if not isinstance(record, dict):
+        return f"it holds a JSON {type(record).__name__}, not an object"
+    for key, kind in _RECORD.items():
+        if not isinstance(record.get(key), kind):
+            return f"{key!r} should be a {kind.__name__}, found {record.get(key)!r:.60}"
+    for i, run in enumerate(record["runs"]):
+        if not isinstance(run, dict):
+            return f"runs[{i}] should be an object, found {run!r:.60}"
+        for key, kind in _RUN.items():
+            if not isinstance(run.get(key), kind):
+                return f"runs[{i}][{key!r}] should be a {kind.__name__}, found {run.get(key)!r:.60}"
+        if run["status"] not in RUN_STATUSES:
+            return f"runs[{i}]['status'] is {run['status']!r}, not one of {', '.join(RUN_STATUSES)}"
+    return ""
 
 
 def _stand_in(

@@ -32,7 +32,8 @@ from nanograd import plugins
 from nanograd.registry import PluginError
 from nanograd.run.console import Console
 from nanograd.run.errors import ExperimentError
-from nanograd.run.runner import Options, describe, execute
+from nanograd.run.outcome import describe
+from nanograd.run.runner import Options, execute
 
 MISSING = "missing"  # the status of a job whose worker lacks a plugin
 
