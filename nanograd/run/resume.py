@@ -134,9 +134,12 @@ def _json_kind(value: Any) -> str:
 
 
 def _check_complete(exp: experiments.Experiment, config: Mapping[str, Any], where: str) -> None:
-    """Every key of the experiment's config must have its recorded value: a key missing from
-    config.json would silently take today's default, and the run would not go on as it began."""
-    missing = [key for key in exp.config if key not in config]
+    """Every key the experiment file sets must have its recorded value: a key missing from
+    config.json would silently take the file's default, and the run would not go on as it
+    began. (A runner key the file leaves alone may be missing from an older run's config.json:
+    it takes the runner's default, as it did then.)"""
+    own = getattr(exp.module, "config", {})
+    missing = [key for key in exp.config if key in own and key not in config]
     if missing:
         shown = ", ".join(f"{k!r} (default {exp.config[k]!r})" for k in missing)
         raise ExperimentError(
