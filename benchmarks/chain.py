@@ -6,6 +6,11 @@ are installed. Every figure is a median over repeats measured in this one run, s
 on a shared, noisy machine where the absolute numbers do not.
 
     python benchmarks/chain.py [--repeats 300] [--json]
+    python benchmarks/chain.py --count
+
+``--count`` times nothing: it counts the Python calls and bytecode instructions one forward +
+backward of nanograd's chain executes, per op. The counts are the same on every run, so they
+compare two versions of the hot path where a shared machine's timings cannot.
 """
 
 from __future__ import annotations
@@ -17,6 +22,8 @@ import statistics
 import sys
 import time
 from collections.abc import Callable
+from types import FrameType
+from typing import Any
 
 import numpy as np
 
@@ -97,13 +104,49 @@ def median_seconds(fn: Callable[[np.ndarray], np.ndarray], x0: np.ndarray, repea
     return statistics.median(times)
 
 
+def count_per_op(fn: Callable[[np.ndarray], np.ndarray], x0: np.ndarray) -> dict[str, float]:
+    """Python calls and bytecode instructions per op of one ``fn(x0)``, after a warm-up."""
+    fn(x0)
+    counts = {"calls": 0, "bytecodes": 0}
+
+    def trace(frame: FrameType, event: str, arg: object) -> Any:
+        if event == "call":
+            counts["calls"] += 1
+            frame.f_trace_opcodes = True
+        elif event == "opcode":
+            counts["bytecodes"] += 1
+        return trace
+
+    sys.settrace(trace)
+    try:
+        fn(x0)
+    finally:
+        sys.settrace(None)
+    return {name: n / LENGTH for name, n in counts.items()}
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--repeats", type=int, default=300)
     parser.add_argument("--json", action="store_true", help="print machine-readable results")
+    parser.add_argument(
+        "--count", action="store_true",
+        help="count nanograd's Python calls and bytecodes per op instead of timing",
+    )  # fmt: skip
     args = parser.parse_args(argv)
 
     x0 = np.random.default_rng(0).uniform(-1, 1, SHAPE)
+    if args.count:
+        per_op = count_per_op(nanograd_chain, x0)
+        if args.json:
+            print(json.dumps({"per_op": per_op, "ops": LENGTH}))
+        else:
+            print(
+                f"nanograd, chain of {LENGTH} ops, forward + backward: "
+                f"{per_op['calls']:.2f} Python calls and {per_op['bytecodes']:.1f} bytecodes "
+                f"per op (Python {sys.version.split()[0]})"
+            )
+        return 0
     expected = numpy_chain(x0)
     contenders: dict[str, Callable[[np.ndarray], np.ndarray]] = {
         "numpy by hand": numpy_chain,

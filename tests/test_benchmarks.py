@@ -1,4 +1,4 @@
-"""benchmarks/chain.py says which peer engines it could not time."""
+"""benchmarks/chain.py says which peer engines it could not time, and counts deterministically."""
 
 from __future__ import annotations
 
@@ -47,3 +47,14 @@ def test_the_json_report_lists_the_skipped_peers() -> None:
     document = json.loads(result.stdout)
     assert document["skipped"] == {"pytorch": "torch", "hips autograd": "autograd"}
     assert set(document["us_per_op"]) == {"numpy by hand", "nanograd"}
+
+
+def test_the_count_of_calls_and_bytecodes_per_op_is_the_same_on_every_run() -> None:
+    counts = []
+    for _ in range(2):
+        result = run_without_peers("--count", "--json")
+        assert result.returncode == 0, result.stderr
+        counts.append(json.loads(result.stdout)["per_op"])
+    assert counts[0] == counts[1]
+    # each op is at least the op's own function and its vjp, and some bytecodes each
+    assert counts[0]["calls"] >= 2 and counts[0]["bytecodes"] > 10 * counts[0]["calls"]
