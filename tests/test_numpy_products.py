@@ -3,7 +3,6 @@ every form of einsum subscripts, and einsum's gradient, which is itself an einsu
 
 from __future__ import annotations
 
-import warnings
 from typing import Any
 
 import numpy as np
@@ -52,16 +51,13 @@ def test_products_match_numpy(case: tuple[Any, ...]) -> None:
     agrees_with_numpy(name, *args, **(kwargs[0] if kwargs else {}))
 
 
-def test_cross_of_2_vectors_follows_numpy_and_its_deprecation() -> None:
+def test_cross_refuses_2_vectors_naming_the_shapes_and_the_fix() -> None:
     a, b = r(4, 2), r(4, 3)
-    with pytest.warns(DeprecationWarning):
-        got = ng.ops.cross(ng.tensor(a), ng.tensor(b))
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore", DeprecationWarning)
-        np.testing.assert_allclose(got.data, np.cross(a, b), rtol=1e-12)
-        with pytest.warns(DeprecationWarning):
-            z = ng.ops.cross(ng.tensor(a), ng.tensor(a[::-1]))
-        np.testing.assert_allclose(z.data, np.cross(a, a[::-1]), rtol=1e-12)
+    with pytest.raises(ValueError, match=r"3 components, got 2 \(a, shape \(4, 2\)\)") as caught:
+        ng.ops.cross(ng.tensor(a), ng.tensor(b))
+    assert "zero third component" in str(caught.value)
+    with pytest.raises(ValueError, match=r"got 3 .* and 2"):
+        ng.ops.cross(ng.tensor(b), ng.tensor(a))
 
 
 EINSUMS = [

@@ -10,7 +10,6 @@ broadcast product reshaped, cross three differences of products of components.
 from __future__ import annotations
 
 import math
-import warnings
 from collections.abc import Callable, Sequence
 from typing import Any
 
@@ -148,47 +147,24 @@ def cross(
     a: Any, b: Any, axisa: int = -1, axisb: int = -1, axisc: int = -1, axis: int | None = None
 ) -> Any:
     """The cross product of 3-vectors along axisa of a and axisb of b (axis sets all three),
-    broadcasting the rest, as np.cross; the result's vectors lie along axisc. A 2-vector has
-    z = 0, and two of them give the z component alone, as NumPy (which deprecates them)."""
+    broadcasting the rest, as np.cross; the result's vectors lie along axisc. 2-vectors are
+    refused, as NumPy 2.5 refuses them after deprecating them in 2.0."""
     if axis is not None:
         axisa = axisb = axisc = axis
     a, b = as_tensors(a, b)
     if a.ndim == 0 or b.ndim == 0:
         raise ValueError("cross: a and b must hold vectors, not scalars")
     a, b = moveaxis(a, axisa, -1), moveaxis(b, axisb, -1)
-    if a.shape[-1] not in (2, 3) or b.shape[-1] not in (2, 3):
+    if a.shape[-1] != 3 or b.shape[-1] != 3:
         raise ValueError(
-            f"cross: vectors have 2 or 3 components; got {a.shape[-1]} and {b.shape[-1]}"
+            f"cross: vectors must have 3 components, got {a.shape[-1]} (a, shape {a.shape}) "
+            f"and {b.shape[-1]} (b, shape {b.shape}) along the vector axes; give a 2-vector "
+            "a zero third component (NumPy 2.5 refuses 2-vectors too)"
         )
-    if 2 in (a.shape[-1], b.shape[-1]):
-        warnings.warn(
-            "cross of 2-dimensional vectors is deprecated in NumPy 2.0; use 3-dimensional ones",
-            DeprecationWarning,
-            stacklevel=3,
-        )
-    a0, a1, a2 = _components(a)
-    b0, b1, b2 = _components(b)
-    z = a0 * b1 - a1 * b0
-    if a2 is None and b2 is None:
-        return z
-    x = _minus(_times(a1, b2), _times(a2, b1))
-    y = _minus(_times(a2, b0), _times(a0, b2))
-    result = ng.ops.stack([x, y, z], axis=-1)
+    a0, a1, a2 = a[..., 0], a[..., 1], a[..., 2]
+    b0, b1, b2 = b[..., 0], b[..., 1], b[..., 2]
+    result = ng.ops.stack([a1 * b2 - a2 * b1, a2 * b0 - a0 * b2, a0 * b1 - a1 * b0], axis=-1)
     return moveaxis(result, -1, _axis(axisc, result.ndim, "cross", "axisc"))
-
-
-def _components(v: Any) -> tuple[Any, Any, Any]:
-    return v[..., 0], v[..., 1], (v[..., 2] if v.shape[-1] == 3 else None)
-
-
-def _times(p: Any, q: Any) -> Any:
-    return None if p is None or q is None else p * q
-
-
-def _minus(p: Any, q: Any) -> Any:
-    if q is None:
-        return p
-    return -q if p is None else p - q
 
 
 def register_ops(register: RegisterOp) -> None:
