@@ -32,6 +32,7 @@ _LAZY: dict[str, tuple[str, str | None]] = {
     "optim": ("nanograd.optim", None),
     "losses": ("nanograd.losses", None),
     "testing": ("nanograd.testing", None),
+    "viz": ("nanograd.viz", None),
     "manual_seed": ("nanograd.nn.init", "manual_seed"),
     "save": ("nanograd.serialization", "save"),
     "load": ("nanograd.serialization", "load"),
