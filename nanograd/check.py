@@ -1,22 +1,26 @@
 """``python -m nanograd.check``: property-test the gradients of every loaded op and loss.
 
-    python -m nanograd.check [-p MODULE]... [--op NAME]... [--examples N] [--json]
+    python -m nanograd.check [-p MODULE]... [--op NAME]... [--examples N] [--seed N] [--json]
 
 Loads the installed plugins (and each ``-p`` module), runs nanograd's property suite on every op
 and loss, or on the ``--op`` names, and prints one row per op: its kind, its plugin and whether
 first- and second-order gradients pass. The failures follow the table, each naming the op, the
-plugin, what is wrong and the shrunk inputs. Runs are derandomized, so a rerun draws the same
-examples. Exit status: 0 when everything passes, 1 when a check fails, 2 for a usage error
-(an unknown name, a plugin that does not load, nothing to check).
+plugin, what is wrong and the shrunk inputs. Runs are derandomized: a rerun with the same
+``--seed`` draws the same examples, another seed draws others. Hypothesis keeps what it writes
+in a temporary directory, so the command leaves nothing in the working directory. Exit status:
+0 when everything passes, 1 when a check fails, 2 for a usage error (an unknown name, a plugin
+that does not load, nothing to check).
 """
 
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import os
 import sys
-from collections.abc import Sequence
+import tempfile
+from collections.abc import Iterator, Sequence
 from typing import Any, Literal, TextIO
 
 from nanograd.lookup import UnknownName, find
@@ -25,16 +29,28 @@ from nanograd.registry import PluginError
 Kind = Literal["op", "loss"]
 
 DEFAULT_EXAMPLES = 25
+DEFAULT_SEED = 0
 EXIT_OK, EXIT_FAILED, EXIT_USAGE = 0, 1, 2
 
 
-def _positive(text: str) -> int:
+def _whole(text: str) -> int:
     try:
-        value = int(text)
+        return int(text)
     except ValueError:
         raise argparse.ArgumentTypeError(f"expected a whole number, got {text!r}") from None
+
+
+def _positive(text: str) -> int:
+    value = _whole(text)
     if value < 1:
         raise argparse.ArgumentTypeError(f"needs at least 1 example, got {value}")
+    return value
+
+
+def _seed(text: str) -> int:
+    value = _whole(text)
+    if value < 0:
+        raise argparse.ArgumentTypeError(f"a seed is 0 or more, got {value}")
     return value
 
 
@@ -55,7 +71,13 @@ def _parser() -> argparse.ArgumentParser:
     )  # fmt: skip
     parser.add_argument(
         "--examples", type=_positive, default=DEFAULT_EXAMPLES, metavar="N",
-        help=f"examples drawn per op and order (default {DEFAULT_EXAMPLES})",
+        help=f"examples drawn per op and order (default {DEFAULT_EXAMPLES}); an op that takes "
+        "axis or keepdims also gets one for each combination chance left out",
+    )  # fmt: skip
+    parser.add_argument(
+        "--seed", type=_seed, default=DEFAULT_SEED, metavar="N",
+        help=f"which examples to draw (default {DEFAULT_SEED}): the same seed draws the same "
+        "ones, another seed others",
     )  # fmt: skip
     parser.add_argument("--json", action="store_true", help="print the results as JSON")
     return parser
@@ -143,16 +165,20 @@ def main(argv: Sequence[str] | None = None) -> int:
         selected, desc="checking", unit="op", file=sys.stderr, leave=False,
         disable=not sys.stderr.isatty(),
     )  # fmt: skip
-    for kind, name in progress:
-        progress.set_postfix_str(name)
-        target = resolve(name, kind)
-        outcomes.append(run_check(target, max_examples=args.examples, settings=settings))
+    with _hypothesis_storage():
+        for kind, name in progress:
+            progress.set_postfix_str(name)
+            target = resolve(name, kind)
+            outcomes.append(
+                run_check(target, max_examples=args.examples, settings=settings, seed=args.seed)
+            )
     progress.close()
 
     failed = [o for o in outcomes if not o.passed]
     if args.json:
         report = {
             "examples": args.examples,
+            "seed": args.seed,
             "passed": not failed,
             "results": [
                 {
@@ -161,7 +187,9 @@ def main(argv: Sequence[str] | None = None) -> int:
                     "plugin": o.plugin,
                     "first_order": o.first_order,
                     "second_order": o.second_order,
+                    "checked": o.checked,
                     "errors": o.errors,
+                    "failures": o.failures,
                 }
                 for o in outcomes
             ],
@@ -175,9 +203,27 @@ def main(argv: Sequence[str] | None = None) -> int:
                 print(f"\nFAILED {outcome.kind} {outcome.name}:\n{error}")
         print(
             f"\n{len(outcomes) - len(failed)} passed, {len(failed)} failed "
-            f"({args.examples} examples per op and order)"
+            f"({args.examples} examples per op and order, seed {args.seed})"
         )
     return EXIT_FAILED if failed else EXIT_OK
+
+
+@contextlib.contextmanager
+def _hypothesis_storage() -> Iterator[None]:
+    """Hypothesis's files (it caches what it reads of local modules) in a temporary directory
+    for the run, unless HYPOTHESIS_STORAGE_DIRECTORY says where: a check writes nothing into
+    the directory it is run from."""
+    from hypothesis.configuration import set_hypothesis_home_dir
+
+    if os.environ.get("HYPOTHESIS_STORAGE_DIRECTORY"):
+        yield
+        return
+    with tempfile.TemporaryDirectory(prefix="nanograd-check-") as home:
+        set_hypothesis_home_dir(home)
+        try:
+            yield
+        finally:
+            set_hypothesis_home_dir(None)
 
 
 if __name__ == "__main__":

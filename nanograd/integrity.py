@@ -57,7 +57,8 @@ def check_unchanged(
                 what = f"element {index_text(idx)}" if idx else "its value"
                 where = f": {what} changed from {then[idx].item()!r} to {now[idx].item()!r}"
         raise GradcheckError(
-            f"{names.prefix}the {when} pass wrote into {labels[i]} ({describe_value(then)})"
+            f"{names.prefix}the {names.stage(when)} pass wrote into {labels[i]} "
+            f"({describe_value(then)})"
             f"{where}. "
             "An op must not modify its inputs or the upstream gradient in place; compute into "
             "a new array instead",

@@ -25,9 +25,11 @@ class GradcheckError(AssertionError):
 
     Attributes repeat the message's facts for programs: ``problem`` is one of ``"mismatch"``,
     ``"shape"``, ``"dtype"``, ``"mutation"``, ``"alias"``, ``"nonfinite"``, ``"output"``,
-    ``"error"`` or (from the property suite) ``"domain"``; ``order`` is 1 or 2;
-    ``input_index``, ``shape``, ``index`` (the element), ``analytical`` and ``numerical`` are set
-    when they apply.
+    ``"error"`` (the function or a vjp raised) or (from the property suite) ``"domain"``;
+    ``order`` is 1 or 2; ``input_index`` (the input whose gradient is wrong, or whose vjp
+    raised), ``shape``, ``index`` (the element), ``analytical`` and ``numerical`` are set when
+    they apply. The property suite adds ``example``, the drawn inputs as plain data.
+    :meth:`details` gives them all as one JSON-ready dict.
     """
 
     def __init__(
@@ -52,12 +54,32 @@ class GradcheckError(AssertionError):
         self.index = index
         self.analytical = analytical
         self.numerical = numerical
+        self.example: dict[str, Any] | None = None
 
-    def with_context(self, text: str) -> GradcheckError:
-        """The same error with ``text`` appended to its message (the drawn inputs, say)."""
+    def with_context(self, text: str, example: dict[str, Any] | None = None) -> GradcheckError:
+        """The same error with ``text`` appended to its message (the drawn inputs, say), and
+        ``example`` (those inputs as data) attached."""
         extended = copy.copy(self)
         extended.args = (f"{self.args[0]}\n{text}",)
+        if example is not None:
+            extended.example = example
         return extended
+
+    def details(self) -> dict[str, Any]:
+        """The facts of the failure as plain data, for ``--json``: the message, ``problem``,
+        ``order``, ``input`` (its index), ``shape``, ``index``, ``analytical``, ``numerical``
+        and, from the property suite, ``example``."""
+        return {
+            "message": str(self),
+            "problem": self.problem,
+            "order": self.order,
+            "input": self.input_index,
+            "shape": None if self.shape is None else list(self.shape),
+            "index": None if self.index is None else list(self.index),
+            "analytical": self.analytical,
+            "numerical": self.numerical,
+            "example": self.example,
+        }
 
 
 def is_floating(value: Any) -> bool:
@@ -125,6 +147,15 @@ class Labels:
     @property
     def prefix(self) -> str:
         return f"{self.name}: " + ("second order: " if self.order == 2 else "")
+
+    def stage(self, when: str) -> str:
+        """What a pass of the check is to the user: at second order the function checked is
+        the backward pass itself, so its "forward" is the backward pass and its "backward" the
+        double-backward pass."""
+        if self.order == 2:
+            stages = {"forward": "backward", "backward": "double-backward"}
+            return " or ".join(stages.get(part, part) for part in when.split(" or "))
+        return when
 
 
 def default_labels(name: str, n_inputs: int, n_outputs: int, order: int = 1) -> Labels:

@@ -189,9 +189,13 @@ def test_check_case_reports_a_comparison_as_checked_without_second_order() -> No
     assert check_case("less", Case((A, B)), order=2) == "n/a"
 
 
-def test_check_case_names_the_op_and_the_plugin_when_the_op_raises() -> None:
-    with pytest.raises(GradcheckError, match=r"op 'matmul' \(plugin 'nanograd_std'\) raised"):
+def test_check_case_names_the_op_the_plugin_and_the_forward_when_the_op_raises() -> None:
+    with pytest.raises(GradcheckError) as info:
         check_case("matmul", Case((A, A)))
+    assert str(info.value).startswith(
+        "op 'matmul' (plugin 'nanograd_std'): first order: the forward raised ValueError: "
+    )
+    assert (info.value.problem, info.value.order, info.value.input_index) == ("error", 1, None)
 
 
 def test_an_unknown_op_name_gets_a_did_you_mean() -> None:

@@ -11,6 +11,7 @@ followed by the drawn inputs.
 
 from __future__ import annotations
 
+import inspect
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Literal
@@ -19,7 +20,7 @@ import numpy as np
 from hypothesis import strategies as st
 
 from nanograd import plugins
-from nanograd.autograd import backward
+from nanograd.autograd import backward, grad
 from nanograd.domain import Case, Domain, broadcast, elementwise
 from nanograd.gradcheck import gradcheck, gradgradcheck
 from nanograd.graph import ops_in
@@ -28,7 +29,13 @@ from nanograd.jacobian import GradcheckError, Labels, default_labels, is_floatin
 from nanograd.lookup import find
 from nanograd.registry import LossDef, OpDef, Registry
 from nanograd.tensor import Tensor
-from nanograd.testing.strategies import accepted_params, domain_cases
+from nanograd.testing.strategies import (
+    AXIS_KINDS,
+    Focus,
+    accepted_params,
+    axis_kind,
+    domain_cases,
+)
 
 __all__ = ["Example", "Target", "cases", "check_case", "examples", "resolve"]
 
@@ -92,6 +99,43 @@ class Target:
         if isinstance(self.definition, OpDef) and self.definition.variadic:
             return self.function(list(inputs), **params)
         return self.function(*inputs, **params)
+
+    def _signature(self) -> inspect.Signature | None:
+        func = self.definition.forward if isinstance(self.definition, OpDef) else self.function
+        try:
+            return inspect.signature(func)
+        except (TypeError, ValueError):  # a NumPy ufunc, say: no axis to draw
+            return None
+
+    def foci(self) -> list[Focus]:
+        """Every combination of the kinds of ``axis`` and the ``keepdims`` the op takes, which
+        the suite checks each at least once; empty for an op that takes neither."""
+        sig = self._signature()
+        takes = set() if sig is None else set(sig.parameters)
+        kinds: list[str | None] = list(AXIS_KINDS) if "axis" in takes else [None]
+        flags: list[bool | None] = [False, True] if "keepdims" in takes else [None]
+        if kinds == [None] and flags == [None]:
+            return []
+        return [Focus(kind, flag) for flag in flags for kind in kinds]
+
+    def focus_of(self, case: Case) -> Focus:
+        """The kind of ``axis`` and the ``keepdims`` that ``case`` calls the op with, its
+        defaults included (``softmax``'s axis=-1 is a negative axis)."""
+        sig = self._signature()
+        if sig is None:
+            return Focus()
+        inputs = list(case.inputs)
+        if isinstance(self.definition, OpDef) and self.definition.variadic:
+            inputs = [inputs[0] if len(inputs) == 1 and isinstance(inputs[0], list) else inputs]
+        try:
+            bound = sig.bind_partial(*inputs, **case.params)
+        except TypeError:
+            return Focus()
+        bound.apply_defaults()
+        given = bound.arguments
+        axis = axis_kind(given["axis"]) if "axis" in given else None
+        flag = given.get("keepdims")
+        return Focus(axis, bool(flag) if isinstance(flag, (bool, np.bool_)) else None)
 
 
 # -- finding what to check -------------------------------------------------------------------------
@@ -246,18 +290,21 @@ def examples(target: str | OpDef | LossDef | Target) -> st.SearchStrategy[Exampl
 # -- checking one example --------------------------------------------------------------------------
 
 
-def _describe(target: Target, example: Example) -> str:
-    lines = ["  drawn inputs:"]
+def _roles(target: Target, example: Example) -> list[tuple[str, Any]]:
+    """Each input of the example, flattened, with its role and its value (an array's data)."""
     inputs = _flatten(target, example.case)
     wrt = set(_candidates(target, inputs)) - example.constants
+    roles = []
     for i, x in enumerate(inputs):
-        data = x.data if isinstance(x, Tensor) else x
-        if i in example.constants:
-            role = "constant"
-        elif i in wrt:
-            role = "differentiated"
-        else:
-            role = "passed through"
+        role = "constant" if i in example.constants else "passed through"
+        role = "differentiated" if i in wrt else role
+        roles.append((role, x.data if isinstance(x, Tensor) else x))
+    return roles
+
+
+def _describe(target: Target, example: Example) -> str:
+    lines = ["  drawn inputs:"]
+    for i, (role, data) in enumerate(_roles(target, example)):
         if isinstance(data, np.ndarray):
             body = np.array2string(data, precision=6, separator=", ", threshold=40)
             body = body.replace("\n", "\n      ")
@@ -267,6 +314,37 @@ def _describe(target: Target, example: Example) -> str:
     lines.append(f"    params: {dict(example.case.params)!r}")
     lines.append(f"    upstream gradient seed: {example.seed}")
     return "\n".join(lines)
+
+
+def _plain(value: Any) -> Any:
+    """``value`` as JSON-ready data: arrays as nested lists, anything unknown as its repr."""
+    if isinstance(value, Tensor):
+        value = value.data
+    if isinstance(value, (np.ndarray, np.generic)):
+        return value.tolist()
+    if isinstance(value, (list, tuple)):
+        return [_plain(v) for v in value]
+    if isinstance(value, dict):
+        return {str(k): _plain(v) for k, v in value.items()}
+    if value is None or isinstance(value, (bool, int, float, str)):
+        return value
+    return repr(value)
+
+
+def _example_data(target: Target, example: Example) -> dict[str, Any]:
+    """The drawn example as data, as :func:`_describe` words it."""
+    described = []
+    for i, (role, data) in enumerate(_roles(target, example)):
+        entry: dict[str, Any] = {"index": i, "role": role}
+        if isinstance(data, np.ndarray):
+            entry.update(shape=list(data.shape), dtype=str(data.dtype))
+        entry["value"] = _plain(data)
+        described.append(entry)
+    return {
+        "inputs": described,
+        "params": _plain(dict(example.case.params)),
+        "upstream_seed": example.seed,
+    }
 
 
 def _arguments(inputs: Sequence[Any], constants: frozenset[int]) -> list[Any]:
@@ -292,7 +370,9 @@ def check_case(
 
     Returns ``"n/a"`` when the example has nothing to differentiate (its inputs are all labels
     or constants; the call must still run) and for second order when it does not apply (the op
-    or a loss's graph is not twice differentiable), else ``"pass"``.
+    or a loss's graph is not twice differentiable), else ``"pass"``. When the op or one of its
+    vjps raises, the error says which order, which part (the forward, or the vjp of which
+    input) and the drawn inputs.
     """
     t = resolve(target)
     if isinstance(example, Case):
@@ -300,12 +380,55 @@ def check_case(
     try:
         return _check(t, example, order)
     except GradcheckError as exc:
-        raise exc.with_context(_describe(t, example)) from None
+        raise exc.with_context(_describe(t, example), _example_data(t, example)) from None
     except Exception as exc:
-        raise GradcheckError(
-            f"{t.label} raised {type(exc).__name__}: {exc}\n{_describe(t, example)}",
-            name=t.label, problem="error", order=order,
-        ) from exc  # fmt: skip
+        part, index = _culprit(t, example, order)
+        stage = "first order" if order == 1 else "second order"
+        error = GradcheckError(
+            f"{t.label}: {stage}: {part} raised {type(exc).__name__}: {exc}",
+            name=t.label, problem="error", order=order, input_index=index,
+        )  # fmt: skip
+        raise error.with_context(_describe(t, example), _example_data(t, example)) from exc
+
+
+def _culprit(t: Target, example: Example, order: Order) -> tuple[str, int | None]:
+    """Which part of ``t`` raised on ``example``: the forward, or the vjp of which input.
+
+    Found by running them again one at a time: the forward, then for each input the backward
+    pass that reaches that input alone (and at second order, differentiating that gradient).
+    """
+    inputs = _flatten(t, example.case)
+    params = dict(example.case.params)
+    wrt = [i for i in _candidates(t, inputs) if i not in example.constants]
+    args = _arguments(inputs, example.constants)
+    rng = np.random.default_rng(example.seed)
+
+    def run() -> tuple[list[Any], list[Tensor]]:
+        xs = [
+            Tensor(np.array(x.data if isinstance(x, Tensor) else x, dtype=np.float64),
+                   requires_grad=True) if i in wrt else x
+            for i, x in enumerate(args)
+        ]  # fmt: skip
+        outputs = _as_tuple(t.call(_rebuild(t, example.case, xs), params))
+        return xs, [o for o in outputs if isinstance(o, Tensor) and o.requires_grad]
+
+    try:
+        run()
+    except Exception:
+        return "the forward", None
+    for i in wrt:
+        try:
+            xs, outputs = run()
+            if not outputs:
+                continue
+            upstream = [Tensor(rng.standard_normal(o.shape)) for o in outputs]
+            (g,) = grad(outputs, [xs[i]], upstream, create_graph=order == 2, allow_unused=True)
+            if order == 2 and g is not None and g.requires_grad:
+                leaves = [xs[j] for j in wrt]
+                grad([g], leaves, [Tensor(rng.standard_normal(g.shape))], allow_unused=True)
+        except Exception:
+            return ("the vjp" if _is_variadic(t) else f"the vjp of input {i}"), i
+    return "the op", None
 
 
 def _check(t: Target, example: Example, order: Order) -> Literal["pass", "n/a"]:
@@ -381,7 +504,10 @@ def _check_float32(
             call.append(x.astype(np.float32))
         else:
             call.append(x)
-    outputs = [o for o in _as_tuple(fn(*call)) if isinstance(o, Tensor)]
+    try:
+        outputs = [o for o in _as_tuple(fn(*call)) if isinstance(o, Tensor)]
+    except Exception as exc:
+        raise _float32_error(t, "the forward", exc) from exc
     floating = [o for o in outputs if np.issubdtype(o.dtype, np.floating)]
     if "dtype" not in params:
         for k, out in enumerate(floating):
@@ -396,7 +522,10 @@ def _check_float32(
     needing = [o for o in floating if o.requires_grad]
     if not needing:
         return
-    backward(needing, [Tensor(rng.standard_normal(o.shape).astype(o.dtype)) for o in needing])
+    try:
+        backward(needing, [Tensor(rng.standard_normal(o.shape).astype(o.dtype)) for o in needing])
+    except Exception as exc:
+        raise _float32_error(t, "the backward pass", exc) from exc
     for i, leaf in leaves.items():
         g = leaf.grad
         if g is not None and (g.dtype != np.float32 or g.shape != leaf.shape):
@@ -405,3 +534,10 @@ def _check_float32(
                 f"{g.dtype} of shape {g.shape}; it must be float32 of the input's shape",
                 name=t.label, problem="dtype", input_index=i, shape=leaf.shape,
             )  # fmt: skip
+
+
+def _float32_error(t: Target, part: str, exc: Exception) -> GradcheckError:
+    return GradcheckError(
+        f"{t.label}: first order: with float32 inputs, {part} raised {type(exc).__name__}: {exc}",
+        name=t.label, problem="error", order=1,
+    )  # fmt: skip

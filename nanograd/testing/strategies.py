@@ -7,13 +7,23 @@ of an input tie (max, min) and no two inputs tie elementwise (maximum, minimum).
 
 Shapes stay small (up to 3 dimensions of up to 4 elements): a full Jacobian costs one backward
 per output element, and Hypothesis finds shape bugs on small shapes as readily as on large ones.
+
+For an op that takes ``axis`` or ``keepdims``, the property suite asks for each kind of axis (None,
+0, 1, 2, a negative one, a tuple) with each ``keepdims`` in turn: it sets a :class:`Focus` while
+an example is drawn, and :func:`shapes`, :func:`axes`, :func:`keepdims` and
+:func:`reduction_params` draw what the focus asks where the shape allows it. A domain that draws
+its axes with them is checked on every kind within a few dozen examples, rather than on the few
+that chance picks.
 """
 
 from __future__ import annotations
 
 import functools
 import inspect
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
+from contextvars import ContextVar
+from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
@@ -24,10 +34,15 @@ from nanograd.domain import Case, Domain
 from nanograd.domain import elementwise as _elementwise_domain
 
 __all__ = [
+    "AXIS_KINDS",
     "MAX_DIMS",
     "MAX_SIDE",
+    "Focus",
     "arrays",
     "axes",
+    "axis_kind",
+    "focus",
+    "keepdims",
     "broadcastable_shapes",
     "domain_cases",
     "matmul_shapes",
@@ -43,13 +58,84 @@ Shape = tuple[int, ...]
 Interval = tuple[float, float]
 
 
+# -- which kind of axis to draw --------------------------------------------------------------------
+
+AXIS_KINDS = ("None", "0", "1", "2", "negative", "tuple")
+"""The kinds of ``axis`` the suite checks an op on: None, each axis of a 3-D input, a negative
+axis and a tuple of axes."""
+
+# How many dimensions, each of at least 2 elements, an input needs for an axis of that kind.
+_DIMS_NEEDED = {"0": 1, "1": 2, "2": 3, "negative": 1, "tuple": 2}
+
+
+@dataclass(frozen=True)
+class Focus:
+    """The kind of ``axis`` (one of :data:`AXIS_KINDS`) and the ``keepdims`` to draw; None for
+    either means any."""
+
+    axis: str | None = None
+    keepdims: bool | None = None
+
+    def __str__(self) -> str:
+        parts = [] if self.axis is None else [f"axis {self.axis}"]
+        if self.keepdims is not None:
+            parts.append(f"keepdims={self.keepdims}")
+        return ", ".join(parts) or "any"
+
+
+_ANY = Focus()  # frozen, so safe as the ContextVar default
+_FOCUS: ContextVar[Focus] = ContextVar("nanograd_testing_focus", default=_ANY)
+
+
+@contextmanager
+def focus(wanted: Focus) -> Iterator[None]:
+    """Draw ``wanted``'s kind of axis and keepdims inside the block (read when drawing, so a
+    strategy built before the block follows it too)."""
+    token = _FOCUS.set(wanted)
+    try:
+        yield
+    finally:
+        _FOCUS.reset(token)
+
+
+def axis_kind(axis: Any) -> str:
+    """The kind of an ``axis`` value: ``"None"``, ``"tuple"``, ``"negative"`` or the axis
+    itself (``"0"``, ``"1"``, ...)."""
+    if axis is None:
+        return "None"
+    if isinstance(axis, (tuple, list)):
+        return "tuple"
+    return "negative" if int(axis) < 0 else str(int(axis))
+
+
 # -- shapes ----------------------------------------------------------------------------------------
 
 
 def shapes(
     *, min_dims: int = 0, max_dims: int = MAX_DIMS, min_side: int = 1, max_side: int = MAX_SIDE
 ) -> st.SearchStrategy[Shape]:
-    """Array shapes, scalars (``()``) included."""
+    """Array shapes, scalars (``()``) included.
+
+    When the suite asks for an axis kind, the shapes drawn have the dimensions it needs (3 for
+    axis 2), each of at least 2 elements, so that reducing over the wrong axis shows.
+    """
+
+    @st.composite
+    def draw_shape(draw: st.DrawFn) -> Shape:
+        lowest, shortest = min_dims, min_side
+        needed = _DIMS_NEEDED.get(_FOCUS.get().axis or "", 0)
+        if needed and needed <= max_dims:
+            lowest = max(lowest, needed)
+            shortest = max(shortest, min(2, max_side))
+        return draw(_array_shapes(lowest, max_dims, shortest, max_side))
+
+    return draw_shape()
+
+
+@functools.lru_cache(maxsize=256)
+def _array_shapes(
+    min_dims: int, max_dims: int, min_side: int, max_side: int
+) -> st.SearchStrategy[Shape]:
     return hnp.array_shapes(
         min_dims=min_dims, max_dims=max_dims, min_side=min_side, max_side=max_side
     )
@@ -73,13 +159,60 @@ def matmul_shapes(
     ).map(lambda drawn: (drawn.input_shapes[0], drawn.input_shapes[1]))
 
 
-def axes(ndim: int) -> st.SearchStrategy[int | tuple[int, ...] | None]:
-    """A reduction's ``axis``: None, one axis (negative too) or a tuple of distinct axes."""
-    if ndim == 0:
-        return st.one_of(st.none(), st.just(()))
-    return st.one_of(
-        st.none(), st.integers(-ndim, ndim - 1), hnp.valid_tuple_axes(ndim, min_size=0)
-    )
+def axes(
+    ndim: int, *, none: bool = True, tuples: bool = True, empty: bool = True
+) -> st.SearchStrategy[int | tuple[int, ...] | None]:
+    """An ``axis`` for an input of ``ndim`` dimensions: None, one axis (negative too) or a
+    tuple of distinct axes; ``none=False`` or ``tuples=False`` for an op that takes neither,
+    ``empty=False`` for one that takes no empty tuple.
+
+    Each kind is about as likely as any other, and the kind the suite asks for (see
+    :class:`Focus`) is drawn whenever ``ndim`` allows it.
+    """
+
+    @st.composite
+    def draw_axis(draw: st.DrawFn) -> int | tuple[int, ...] | None:
+        kind = _FOCUS.get().axis
+        if kind == "None" and none:
+            return None
+        if kind in ("0", "1", "2") and int(kind) < ndim:
+            return int(kind)
+        if kind == "negative" and ndim:
+            return draw(st.integers(-ndim, -1))
+        if kind == "tuple" and tuples and ndim:
+            return draw(_tuple_axes(ndim, 1))
+        drawn: int | tuple[int, ...] | None = draw(_any_axis(ndim, none, tuples, empty))
+        return drawn
+
+    return draw_axis()
+
+
+@functools.lru_cache(maxsize=64)
+def _tuple_axes(ndim: int, min_size: int) -> st.SearchStrategy[tuple[int, ...]]:
+    return hnp.valid_tuple_axes(ndim, min_size=min_size)
+
+
+@functools.lru_cache(maxsize=64)
+def _any_axis(ndim: int, none: bool, tuples: bool, empty: bool) -> st.SearchStrategy[Any]:
+    kinds: list[st.SearchStrategy[Any]] = [st.none()] if none else []
+    if ndim:
+        kinds += [st.integers(0, ndim - 1), st.integers(-ndim, -1)]
+    if tuples and (empty or ndim):
+        kinds.append(_tuple_axes(ndim, 0 if empty else 1))
+    if not kinds:
+        raise ValueError("an input of no dimensions has no axis but None or ()")
+    return st.one_of(kinds)
+
+
+def keepdims() -> st.SearchStrategy[bool]:
+    """``keepdims``: True or False, or the one the suite asks for (see :class:`Focus`)."""
+
+    @st.composite
+    def draw_keepdims(draw: st.DrawFn) -> bool:
+        wanted = _FOCUS.get().keepdims
+        return draw(st.booleans()) if wanted is None else wanted
+
+    return draw_keepdims()
 
 
 def reduction_params(
@@ -90,8 +223,11 @@ def reduction_params(
     if axis:
         fields["axis"] = axes(ndim)
     if keepdims:
-        fields["keepdims"] = st.booleans()
+        fields["keepdims"] = _keepdims()
     return st.fixed_dictionaries(fields)
+
+
+_keepdims = keepdims
 
 
 # -- values ----------------------------------------------------------------------------------------

@@ -114,6 +114,7 @@ def _norm_cases(arrays: Any) -> Any:
     from hypothesis.extra import numpy as hnp
 
     from nanograd.domain import Case
+    from nanograd.testing import keepdims
     from nanograd_std.matrix_cases import conditioned
 
     @st.composite
@@ -127,7 +128,7 @@ def _norm_cases(arrays: Any) -> Any:
         else:
             axis = draw(st.integers(-len(shape), len(shape) - 1))
         x = draw(_signed(arrays, shape))
-        return Case((x,), {"ord": ord, "axis": axis, "keepdims": draw(st.booleans())})
+        return Case((x,), {"ord": ord, "axis": axis, "keepdims": draw(keepdims())})
 
     @st.composite
     def matrix(draw: Any) -> Any:
@@ -145,7 +146,7 @@ def _norm_cases(arrays: Any) -> Any:
             order = draw(st.permutations(range(ndim)))
             m = np.transpose(m, np.argsort(order))  # rows and columns land on axes order[-2:]
             axis = (order[-2] - ndim * draw(st.integers(0, 1)), order[-1])
-        return Case((m,), {"ord": ord, "axis": axis, "keepdims": draw(st.booleans())})
+        return Case((m,), {"ord": ord, "axis": axis, "keepdims": draw(keepdims())})
 
     return st.one_of(vector(), matrix())
 

@@ -122,14 +122,14 @@ def _prod_cases(arrays: Any) -> Any:
     from hypothesis.extra import numpy as hnp
 
     from nanograd.domain import Case
-    from nanograd.testing import reduction_params
+    from nanograd.testing import reduction_params, shapes
 
     def case(shape: tuple[int, ...]) -> Any:
         return st.tuples(
             arrays(shape, -2.0, 2.0), hnp.arrays(bool, shape), reduction_params(len(shape))
         ).map(lambda d: Case((np.where(d[1], 0.0, d[0]),), d[2]))
 
-    return hnp.array_shapes(min_dims=0, max_dims=3, max_side=4).flatmap(case)
+    return shapes().flatmap(case)
 
 
 # -- max, min -------------------------------------------------------------------------------------
@@ -213,22 +213,23 @@ def _average_cases(arrays: Any) -> Any:
     """Without weights, with weights of a's shape, and with 1-D weights along an int axis;
     weights in [0.5, 2] so they never sum to zero."""
     from hypothesis import strategies as st
-    from hypothesis.extra import numpy as hnp
 
     from nanograd.domain import Case
-    from nanograd.testing import axes
+    from nanograd.testing import axes, keepdims, shapes
 
     @st.composite
     def case(draw: Any) -> Any:
-        shape = draw(hnp.array_shapes(min_dims=0, max_dims=3, max_side=4))
-        kind = draw(st.sampled_from(["none", "full", "along"] if shape else ["none", "full"]))
+        shape = draw(shapes())
         a = draw(arrays(shape))
-        params = {"returned": draw(st.booleans()), "keepdims": draw(st.booleans())}
+        params = {"returned": draw(st.booleans()), "keepdims": draw(keepdims())}
+        axis = draw(axes(len(shape)))
+        kind = draw(st.sampled_from(["none", "full", "along"] if shape else ["none", "full"]))
+        if kind == "along" and not isinstance(axis, int):  # 1-D weights need one int axis
+            kind = "full"
         if kind == "none":
-            return Case((a, draw(axes(len(shape)))), params)
+            return Case((a, axis), params)
         if kind == "full":
-            return Case((a, draw(axes(len(shape))), draw(arrays(shape, 0.5, 2.0))), params)
-        axis = draw(st.integers(-len(shape), len(shape) - 1))
+            return Case((a, axis, draw(arrays(shape, 0.5, 2.0))), params)
         return Case((a, axis, draw(arrays((shape[axis],), 0.5, 2.0))), params)
 
     return case()
@@ -379,25 +380,23 @@ def _spread_cases(arrays: Any) -> Any:
     values, so each element is put in its own band: rank r lies in [r / 2, r / 2 + 1 / 4).
     """
     from hypothesis import strategies as st
-    from hypothesis.extra import numpy as hnp
 
     from nanograd.domain import Case
+    from nanograd.testing import axes, keepdims, shapes
 
     def case(shape: tuple[int, ...]) -> Any:
-        ndim = len(shape)
-        axes = st.none()
-        if ndim:
-            axes = st.one_of(
-                axes, st.integers(-ndim, ndim - 1), hnp.valid_tuple_axes(ndim, min_size=1)
-            )
         size = math.prod(shape)
         ranks = st.permutations(range(size)).map(lambda r: np.reshape(r, shape) / 2 - size / 4)
         drawn = st.tuples(
-            arrays(shape, 0.0, 0.25), ranks, axes, st.booleans(), st.sampled_from((0, 1))
+            arrays(shape, 0.0, 0.25),
+            ranks,
+            axes(len(shape), empty=False),
+            keepdims(),
+            st.sampled_from((0, 1)),
         )
         return drawn.map(lambda c: _spread_case(Case, shape, c))
 
-    return hnp.array_shapes(min_dims=0, max_dims=3, max_side=4).flatmap(case)
+    return shapes().flatmap(case)
 
 
 def _spread_case(case: Any, shape: tuple[int, ...], drawn: tuple[Any, ...]) -> Any:

@@ -239,8 +239,15 @@ def _squeeze_cases(arrays: Any) -> Any:
 
 
 def _flip_cases(arrays: Any) -> Any:
-    table = [((4,), None), ((2, 3), 0), ((2, 3), -1), ((2, 3, 2), (0, 2)), ((2, 3), None)]
-    return _cases(arrays, [(shape, {"axis": axis}) for shape, axis in table])
+    from nanograd.domain import Case
+    from nanograd.testing import axes, shapes
+
+    def case(shape: tuple[int, ...]) -> Any:
+        return arrays(shape).flatmap(
+            lambda x: axes(x.ndim).map(lambda axis: Case((x,), {"axis": axis}))
+        )
+
+    return shapes(min_dims=1).flatmap(case)
 
 
 def _pad_cases(arrays: Any) -> Any:
@@ -260,19 +267,20 @@ def _joined_cases(arrays: Any, stacking: bool) -> Any:
     """Two to four inputs joined along an axis: of one shape for stack, and differing along the
     joined axis for concatenate (or any shapes, when concatenate flattens with axis=None)."""
     from hypothesis import strategies as st
-    from hypothesis.extra import numpy as hnp
 
     from nanograd.domain import Case
+    from nanograd.testing import axes
+    from nanograd.testing import shapes as drawn_shapes
 
     @st.composite
     def case(draw: Any) -> Any:
         count = draw(st.integers(2, 4))
-        shape = draw(hnp.array_shapes(min_dims=1, max_dims=3, max_side=3))
-        if stacking:
+        shape = draw(drawn_shapes(min_dims=1, max_side=3))
+        if stacking:  # an axis of the result, which has one more
             axis = draw(st.integers(-len(shape) - 1, len(shape)))
             shapes = [shape] * count
         else:
-            axis = draw(st.one_of(st.integers(-len(shape), len(shape) - 1), st.none()))
+            axis = draw(axes(len(shape), tuples=False))
             sizes = draw(st.lists(st.integers(1, 3), min_size=count, max_size=count))
             if axis is None:
                 shapes = [(n, *shape[1:]) for n in sizes]

@@ -7,7 +7,11 @@ a warning. For the property suite: ``good``
 registers a correct op and loss, and the others an op or loss that is wrong on purpose (a
 gradient off by a factor, wrong only where inputs broadcast, wrong only at second order, not
 linear in the upstream gradient, writing into its input, float32 made float64, a detached factor
-in a loss, a domain with nothing to differentiate).
+in a loss, a domain with nothing to differentiate). The bugs the suite must catch under every
+seed: ``wrong_axis`` (right only for axis None and 0), ``wrong_keepdims`` (right only with
+keepdims=True), ``slightly_off`` (1e-4 off, relatively), ``ignores_upstream`` and
+``detached_factor`` (wrong at second order only); ``raising_vjp`` has vjps that raise, and
+``recording`` notes the inputs a run drew.
 
 Tests load them with the ``fresh_plugins`` fixture of ``tests/conftest.py``, with ``-p`` on a
 command line, or in ``NANOGRAD_PLUGINS`` in a child process (see :func:`subprocess_env`). The

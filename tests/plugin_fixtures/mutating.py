@@ -1,8 +1,9 @@
 """Ops that write into arrays they were given: their results are right, their manners are not.
 
 ``relu_inplace`` clamps its input in place; ``double_inplace`` doubles the upstream gradient in
-place to save an allocation; ``positive_inplace``, a comparison, zeroes the negatives it was given;
-``double_logged`` writes its result's sum into the array it was given as parameter ``log``.
+place to save an allocation (and ``redouble_inplace`` too, declared twice differentiable);
+``positive_inplace``, a comparison, zeroes the negatives it was given; ``double_logged`` writes
+its result's sum into the array it was given as parameter ``log``.
 """
 
 from __future__ import annotations
@@ -63,6 +64,7 @@ def nanograd_register_ops(register: Callable[..., Any]) -> None:
         domain=domain.elementwise(),
         twice_differentiable=False,
     )
+    register("redouble_inplace", _double, _double_grad, domain=domain.elementwise())
     register("positive_inplace", _positive_inplace, None, differentiable=False, inputs=1)
     register(
         "double_logged",
