@@ -17,7 +17,8 @@ walk and a second walk fails with a clear error instead of a wrong answer.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
+from contextlib import AbstractContextManager
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
@@ -91,6 +92,30 @@ def _seed(output: Tensor, grad: Any, what: str) -> Tensor:
     if seed._data.dtype != output._data.dtype:
         seed = seed.astype(output._data.dtype)
     return seed
+
+
+# The backward walk's one hook point: a context each walk runs inside, given the outputs and
+# their seeds. ng.detect_anomaly() sets it for as long as it is on (it checks the seeds, and
+# its checking vjps need to know a walk is running). It is read once per backward() or
+# ng.grad call, never per node, so unset it costs nothing.
+WalkHook = Callable[[Sequence[Tensor], Sequence[Tensor]], AbstractContextManager[object]]
+walk_hook: WalkHook | None = None
+
+
+def _walk(
+    outputs: Sequence[Tensor],
+    seeds: Sequence[Tensor],
+    retain_graph: bool,
+    create_graph: bool,
+    capture: dict[Tensor, Tensor | None] | None,
+) -> None:
+    """Run the walk, inside :data:`walk_hook`'s context when one is set."""
+    hook = walk_hook
+    if hook is None:
+        _run(outputs, seeds, retain_graph, create_graph, capture)
+        return
+    with hook(outputs, seeds):
+        _run(outputs, seeds, retain_graph, create_graph, capture)
 
 
 def _run(
@@ -233,7 +258,7 @@ def backward(
         for i, out in enumerate(outputs)
     ]
     keep = create_graph if retain_graph is None else retain_graph
-    _run(outputs, seeds, keep, create_graph, None)
+    _walk(outputs, seeds, keep, create_graph, None)
 
 
 def grad(
@@ -276,7 +301,7 @@ def grad(
     seeds = [_seed(out, g, "ng.grad") for out, g in zip(outs, gouts, strict=True)]
     capture: dict[Tensor, Tensor | None] = dict.fromkeys(ins)
     keep = create_graph if retain_graph is None else retain_graph
-    _run(outs, seeds, keep, create_graph, capture)
+    _walk(outs, seeds, keep, create_graph, capture)
     result: list[Tensor | None] = []
     for i, x in enumerate(ins):
         g = capture[x]

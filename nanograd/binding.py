@@ -64,31 +64,50 @@ def set_loader(load: Callable[[], object]) -> None:
 # -- binding ---------------------------------------------------------------------------------------
 
 
-def bind(added: Iterable[OpDef]) -> None:
+def bind(
+    added: Iterable[OpDef], function_of: Callable[[OpDef], Callable[..., Any]] | None = None
+) -> None:
     """Bind the ops a load added: each one's function into ``ng.ops``, its Tensor method, and
-    the operators it backs. Then leave the lazy state: see the module docstring."""
+    the operators it backs. Then leave the lazy state: see the module docstring.
+
+    ``function_of(op)``, when given, is what is bound for ``op`` in place of ``op.function``,
+    wherever the op is reached (``ng.ops.<name>``, ``ng.linalg``, its method, its operators and
+    the engine's own calls). This is how a mode changes what every op does for as long as it is
+    on and costs nothing once it is off: ``ng.detect_anomaly()`` binds checking functions on
+    entry and ``bind(ops)`` binds the ops' own again on exit, so the normal path does not even
+    test a flag. The function given must keep ``__module__ == "nanograd.ops"`` (as
+    ``functools.update_wrapper(wrapper, op.function)`` leaves it), which is how the next bind
+    and :func:`unbind` tell an op's function from the engine's own methods.
+    """
     for op in added:
-        vars(ops)[op.name] = op.function
+        function = op.function if function_of is None else function_of(op)
+        vars(ops)[op.name] = function
         # The registry has already refused method names the engine defines, except the shape
         # helpers (reshape, T, astype, ...), which keep their own definition.
-        if op.method is not None and op.method not in Tensor.__dict__:
-            setattr(Tensor, op.method, op.function)
+        if op.method is not None and _is_op_slot(op.method):
+            setattr(Tensor, op.method, function)
     for attr, (op_name, reflected) in OPERATORS.items():
-        function = vars(ops).get(op_name)
-        if function is None:
+        bound = vars(ops).get(op_name)
+        if bound is None:
             setattr(Tensor, attr, _missing(op_name, attr))
         elif reflected:
-            setattr(Tensor, attr, _reflected(function))
+            setattr(Tensor, attr, _reflected(bound))
         elif attr in ("__eq__", "__ne__"):
-            setattr(Tensor, attr, _equality(function))
+            setattr(Tensor, attr, _equality(bound))
         else:
-            setattr(Tensor, attr, function)
+            setattr(Tensor, attr, bound)
     if all(name in vars(ops) for name in ENGINE_OPS):
         if "__getattr__" in Tensor.__dict__:
             delattr(Tensor, "__getattr__")
     else:  # none loaded, or the standard plugin left out: a missing method most likely is its
         Tensor.__getattr__ = _unbound_method  # type: ignore[method-assign]
     vars(ops)["__getattr__"] = _unknown_op
+
+
+def _is_op_slot(name: str) -> bool:
+    """Whether ``Tensor.<name>`` is free or holds an op's function (one bound before)."""
+    current = Tensor.__dict__.get(name)
+    return current is None or getattr(current, "__module__", None) == ops.__name__
 
 
 def unbind() -> None:

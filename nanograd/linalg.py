@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from nanograd import ops as ng_ops
 from nanograd.lookup import UnknownName, find
 
 PREFIX = "linalg_"
@@ -32,7 +33,7 @@ def __getattr__(name: str) -> Any:
             op = find(functions, name, "function in ng.linalg", registered=False, suffix=_LISTED)
         except UnknownName as exc:
             raise AttributeError(str(exc)) from None
-    return op.function
+    return vars(ng_ops).get(op.name, op.function)  # as bound (detect_anomaly binds checks)
 
 
 def __dir__() -> list[str]:

@@ -37,6 +37,11 @@ def stats(values: Any) -> Stats:
     if a.dtype.kind == "c":
         a = np.abs(a)
     finite = np.isfinite(a)
+    with np.errstate(over="ignore"):  # the norm of huge finite values is inf, and says so
+        return _stats(a, finite)
+
+
+def _stats(a: np.ndarray, finite: np.ndarray) -> Stats:
     nan = int(np.isnan(a).sum())
     inf = int(a.size - finite.sum()) - nan
     good = a[finite] if nan or inf else a.ravel()
@@ -58,12 +63,15 @@ def number(x: float) -> str:
 
 
 def value_range(s: Stats) -> str:
-    """``[-1, 2]``, ``[-1, 2], 3 NaN`` or ``all 4 NaN``: the range and what is not finite."""
+    """``[-1, 2]``, ``[-1, 2], 3 NaN``, ``all NaN`` or ``none finite: 3 NaN, 1 inf``: the
+    range of the finite values, and what is not finite."""
     if s.size == 0:
         return "empty"
     if s.min is None or s.max is None:
-        text = f"all {s.size} non-finite"
-    elif s.min == s.max:
+        if s.nan == s.size or s.inf == s.size:
+            return "all NaN" if s.nan else "all inf"
+        return f"none finite{non_finite(s, prefix=': ')}"
+    if s.min == s.max:
         text = number(s.min) if s.size == 1 else f"all {number(s.min)}"
     else:
         text = f"[{number(s.min)}, {number(s.max)}]"

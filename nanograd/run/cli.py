@@ -129,6 +129,12 @@ def parser() -> argparse.ArgumentParser:
         metavar="N",
         help="train at most N epochs (a smoke run); recorded in config.json",
     )
+    p.add_argument(
+        "--detect-anomaly",
+        action="store_true",
+        help="check every op's output and every gradient for NaN and inf while training, and "
+        "stop at the first, naming the op, its plugin and the line that called it (slower)",
+    )
     p.add_argument("--print-config", action="store_true", help="print the resolved config and exit")
     p.add_argument("--traceback", action="store_true", help="show the Python traceback of an error")
     sweeps = p.add_argument_group("sweeps (docs/sweeps.md)")
@@ -179,6 +185,7 @@ def main(argv: Sequence[str] | None = None) -> int:
                 "or --resume RUN_DIR"
             )
         if sweeps.wants_sweep(args):
+            _single_run_only(args)
             return sweeps.main(args, args_list, console)
         options = Options(
             experiment=args.file,
@@ -192,6 +199,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             resume=args.resume,
             force=args.force,
             traceback=args.traceback,
+            detect_anomaly=args.detect_anomaly,
             argv=args_list,
         )
         if args.print_config:
@@ -205,6 +213,17 @@ def main(argv: Sequence[str] | None = None) -> int:
     except KeyboardInterrupt:
         console.error("interrupted before training started; nothing was written")
         return EXIT_INTERRUPTED
+
+
+def _single_run_only(args: argparse.Namespace) -> None:
+    """Options for looking into one run, refused for a sweep of many."""
+    asked = [flag for flag, on in (("--detect-anomaly", args.detect_anomaly),) if on]
+    if asked:
+        raise ExperimentError(
+            f"{' and '.join(asked)} looks into one run and cannot be given to a sweep; run the "
+            "configuration to look into on its own (one value per key, no --seeds or --trials), "
+            "or --resume one run folder of the sweep"
+        )
 
 
 def _print_config(options: Options) -> int:

@@ -23,6 +23,7 @@ from typing import Any
 
 from nanograd import plugins
 from nanograd._atomic import atomic_write_bytes
+from nanograd.anomaly import AnomalyError, detect_anomaly
 from nanograd.registry import PluginError
 from nanograd.run import experiment as experiments
 from nanograd.run.build import build
@@ -63,6 +64,7 @@ class Options:
     resume: Path | None = None
     force: bool = False  # --resume even if the recorded process seems alive
     traceback: bool = False
+    detect_anomaly: bool = False  # ng.detect_anomaly() around training
     argv: list[str] = field(default_factory=list)
     # A sweep's job sets these: the experiment's text (the file may not exist where the job
     # runs), and the exact run folder to make instead of a new one under out/<experiment>/.
@@ -236,7 +238,7 @@ def _train(
     started = time.perf_counter()
     ending = Ending("failed", "the run stopped before training started")
     try:
-        ending = _fit(run, saved, summary, pm.hook)
+        ending = _fit(run, saved, summary, pm.hook, options.detect_anomaly)
         warned.training_over = True
         with interrupts.shielded():
             interrupts.training_done()
@@ -284,14 +286,18 @@ def _show_traceback(run: Run, error: BaseException | None, options: Options) -> 
         traceback.print_exception(error, file=sys.stderr)
 
 
-def _fit(run: Run, saved: Checkpoints, summary: dict[str, Any], hook: Any) -> Ending:
-    """Status, message and exception (if one ended training) of the training loop."""
+def _fit(run: Run, saved: Checkpoints, summary: dict[str, Any], hook: Any, anomaly: bool) -> Ending:
+    """Status, message and exception (if one ended training) of the training loop, under
+    anomaly mode when asked."""
     assert run.folder is not None
     try:
         run.folder.mark(summary, "running")
         hook.nanograd_run_start(run=run)
-        outcome = fit(run, hook, saved)
+        with detect_anomaly() if anomaly else contextlib.nullcontext():
+            outcome = fit(run, hook, saved)
         return Ending(outcome.status, outcome.message)
+    except AnomalyError as exc:  # in an evaluation (training steps report their own)
+        return Ending("failed", f"training stopped in epoch {run.epoch + 1}: {exc}")
     except KeyboardInterrupt as exc:
         message = (
             f"the checkpoint holds epoch {saved.last.epoch}, the last one finished"

@@ -17,6 +17,7 @@ from typing import Any
 import numpy as np
 
 from nanograd._mode import no_grad
+from nanograd.anomaly import AnomalyError
 from nanograd.nn.utils import clip_grad_norm_
 from nanograd.run.checkpoint import Checkpoints, Snapshot
 from nanograd.run.components import current_lr
@@ -70,7 +71,10 @@ def fit(run: Run, hook: Any, saved: Checkpoints) -> Outcome:
                 raise KeyboardInterrupt
             run.batch = index
             batch = train.take(rows)
-            value, output = step(batch)
+            try:
+                value, output = step(batch)
+            except AnomalyError as exc:  # only under --detect-anomaly
+                return Outcome("failed", _anomaly(epoch, index, n_batches, exc, last_finite))
             if not math.isfinite(value):
                 message = _non_finite(epoch, index, n_batches, value, last_finite, lr)
                 return Outcome("failed", message)
@@ -214,6 +218,16 @@ def _step_schedule(run: Run, row: dict[str, float]) -> None:
         run.schedule.step()
 
 
+def _where(epoch: int, batch: int, n_batches: int) -> str:
+    return f"epoch {epoch}" + (f", batch {batch} of {n_batches}" if n_batches > 1 else "")
+
+
+def _before(last: tuple[float, int, int] | None) -> str:
+    if last is None:
+        return "no finite loss was seen before it"
+    return f"the last finite loss was {last[0]:.6g} (epoch {last[1]}, batch {last[2]})"
+
+
 def _non_finite(
     epoch: int,
     batch: int,
@@ -222,12 +236,15 @@ def _non_finite(
     last: tuple[float, int, int] | None,
     lr: float,
 ) -> str:
-    where = f"epoch {epoch}" + (f", batch {batch} of {n_batches}" if n_batches > 1 else "")
-    if last is None:
-        before = "no finite loss was seen before it"
-    else:
-        before = f"the last finite loss was {last[0]:.6g} (epoch {last[1]}, batch {last[2]})"
     return (
-        f"training stopped at {where}: the loss became {value}; {before}. A smaller lr "
-        f"(now {lr:g}) or clip_grad_norm=1.0 usually helps"
+        f"training stopped at {_where(epoch, batch, n_batches)}: the loss became {value}; "
+        f"{_before(last)}. A smaller lr (now {lr:g}) or clip_grad_norm=1.0 usually helps; "
+        "--detect-anomaly names the op that made it"
     )
+
+
+def _anomaly(
+    epoch: int, batch: int, n_batches: int, exc: AnomalyError, last: tuple[float, int, int] | None
+) -> str:
+    """A step stopped by anomaly mode: where in training, then the op and what it was given."""
+    return f"training stopped at {_where(epoch, batch, n_batches)} ({_before(last)}): {exc}"
