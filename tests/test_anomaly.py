@@ -216,15 +216,3 @@ def test_without_it_the_non_finite_loss_message_points_to_detect_anomaly(tmp_pat
     assert "training stopped at epoch 1, batch 2 of 4: the loss became nan" in s["message"]
     assert "--detect-anomaly names the op that made it" in s["message"]
     assert not ng.is_anomaly_enabled()
-
-
-def test_detect_anomaly_is_refused_for_a_sweep(tmp_path, capsys):
-    from test_run_support import run, write_experiment
-
-    experiment = write_experiment(tmp_path, "nan", NAN_AT_CALL)
-    code = run(experiment, "--out", tmp_path / "runs", "lr=0.1,0.2", "--detect-anomaly")
-    assert code == 2
-    assert "--detect-anomaly looks into one run and cannot be given to a sweep" in (
-        capsys.readouterr().err
-    )
-    assert not (tmp_path / "runs").exists()

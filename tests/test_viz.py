@@ -79,6 +79,14 @@ def test_every_edge_joins_two_drawn_nodes_and_data_flows_from_inputs_to_the_outp
     assert ("o" + output, output) in pairs
 
 
+def test_a_tensor_an_op_uses_twice_has_two_edges_into_it():
+    x = ng.tensor([1.0, 2.0], requires_grad=True)
+    dot = ng.viz.graph((x * x).sum(), params={"x": x}).dot
+    x_node = next(line.split()[0] for line in nodes(dot) if "<B>x</B>" in line)
+    mul_node = next(line.split()[0] for line in nodes(dot) if "<B>mul</B>" in line)
+    assert [b for a, b in edges(dot) if a == x_node] == [mul_node, mul_node]
+
+
 def test_after_backward_the_parameters_show_their_gradient_norm_range_and_nan_count():
     loss, model = moons_mlp_loss()
     picture = ng.viz.graph(loss, params=model)
@@ -106,8 +114,8 @@ def test_gradients_true_shows_the_gradient_of_every_tensor_not_only_the_leaves()
     square = x * x
     out = square + x  # d out / d x = 2x + 1 = 7, d out / d square = 1
     dot = ng.viz.graph(out, params={"x": x, "square": square}, gradients=True).dot
-    assert "grad norm 7, NaN 0" in next(line for line in nodes(dot) if "<B>x</B>" in line)
-    assert "grad norm 1, NaN 0" in next(line for line in nodes(dot) if "<B>square</B>" in line)
+    assert "grad 7<" in next(line for line in nodes(dot) if "<B>x</B>" in line)
+    assert "grad 1<" in next(line for line in nodes(dot) if "<B>square</B>" in line)
     assert x.grad is None  # computed for the picture, not accumulated
 
 

@@ -130,6 +130,12 @@ def parser() -> argparse.ArgumentParser:
         help="train at most N epochs (a smoke run); recorded in config.json",
     )
     p.add_argument(
+        "--graph",
+        action="store_true",
+        help="save the graph of one training step in the run folder: graph.dot, and graph.svg "
+        "when Graphviz is installed",
+    )
+    p.add_argument(
         "--detect-anomaly",
         action="store_true",
         help="check every op's output and every gradient for NaN and inf while training, and "
@@ -200,6 +206,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             force=args.force,
             traceback=args.traceback,
             detect_anomaly=args.detect_anomaly,
+            graph=args.graph,
             argv=args_list,
         )
         if args.print_config:
@@ -217,7 +224,11 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 def _single_run_only(args: argparse.Namespace) -> None:
     """Options for looking into one run, refused for a sweep of many."""
-    asked = [flag for flag, on in (("--detect-anomaly", args.detect_anomaly),) if on]
+    asked = [
+        flag
+        for flag, on in (("--graph", args.graph), ("--detect-anomaly", args.detect_anomaly))
+        if on
+    ]
     if asked:
         raise ExperimentError(
             f"{' and '.join(asked)} looks into one run and cannot be given to a sweep; run the "

@@ -40,6 +40,7 @@ class Run:
     rngs: dict[str, np.random.Generator]
     folder: RunFolder | None = None
     plots: bool = True
+    graph: bool = False  # --graph: draw the session's first training step
     progress: Progress = field(default_factory=Progress)
     monitor: str = "val_loss"
     mode: str = "min"

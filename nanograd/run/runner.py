@@ -65,6 +65,7 @@ class Options:
     force: bool = False  # --resume even if the recorded process seems alive
     traceback: bool = False
     detect_anomaly: bool = False  # ng.detect_anomaly() around training
+    graph: bool = False  # graph.dot and graph.svg of the session's first step
     argv: list[str] = field(default_factory=list)
     # A sweep's job sets these: the experiment's text (the file may not exist where the job
     # runs), and the exact run folder to make instead of a new one under out/<experiment>/.
@@ -88,6 +89,7 @@ def execute(options: Options, console: Console) -> int:
             _check_resume_options(options)
             run, saved, summary = reopen(RunFolder(options.resume), console, options.force)
             run.plots = options.plots
+            run.graph = options.graph
         else:
             run, record = _start(options, console)
             saved, summary = Checkpoints(), None
@@ -115,6 +117,7 @@ def _start(options: Options, console: Console) -> tuple[Run, dict[str, Any]]:
     seed = options.seed if options.seed is not None else secrets.randbelow(2**31)
     run = build(exp, config, seed, console)
     run.plots = options.plots
+    run.graph = options.graph
     record = {
         "experiment": exp.name,
         "file": str(exp.path),

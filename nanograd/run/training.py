@@ -24,6 +24,7 @@ from nanograd.run.components import current_lr
 from nanograd.run.context import Run, set_mode
 from nanograd.run.data import Split, batch_count, batches
 from nanograd.run.errors import ExperimentError
+from nanograd.run.step_picture import StepPicture
 from nanograd.tensor import Tensor
 
 CHECKPOINT_SECONDS = 20.0  # during training, checkpoint.npz is rewritten at most this often
@@ -50,7 +51,7 @@ def fit(run: Run, hook: Any, saved: Checkpoints) -> Outcome:
     epochs = config["epochs"]
     train = run.data.train
     n_batches = batch_count(len(train), config["batch_size"])
-    step = stepper(run)
+    step = stepper(run, StepPicture(run) if run.graph else None)
     want_outputs = run.experiment.has("metrics")
     last_finite: tuple[float, int, int] | None = None
     last_write = time.monotonic()
@@ -136,11 +137,14 @@ def _check_added(row: dict[str, Any]) -> None:
                 ) from None
 
 
-def stepper(run: Run) -> Callable[[Split], tuple[float, np.ndarray]]:
+def stepper(
+    run: Run, picture: StepPicture | None = None
+) -> Callable[[Split], tuple[float, np.ndarray]]:
     """``step(batch)``: one optimizer step on ``batch``; returns the data loss and the output.
 
     Everything that does not change between batches (the parameter list, the penalty and
-    clipping settings, how to clear gradients) is looked up once, here.
+    clipping settings, how to clear gradients) is looked up once, here. ``picture``, when
+    given, draws the graph of the first step.
     """
     model, loss_function, optimizer = run.model, run.loss, run.optimizer
     params = list(model.parameters())
@@ -154,6 +158,7 @@ def stepper(run: Run) -> Callable[[Split], tuple[float, np.ndarray]]:
                 p.grad = None
 
     def step(batch: Split) -> tuple[float, np.ndarray]:
+        nonlocal picture
         output = model(Tensor(batch.X))
         loss = loss_function(output, Tensor(batch.y))
         objective = loss
@@ -163,7 +168,13 @@ def stepper(run: Run) -> Callable[[Split], tuple[float, np.ndarray]]:
                 penalty = penalty + (p * p).sum()
             objective = loss + l2 * penalty
         zero_grad()
-        objective.backward()
+        if picture is None:
+            objective.backward()
+        else:
+            picture.before_backward(objective)
+            objective.backward()
+            picture.after_backward()
+            picture = None
         if clip is not None:
             clip_grad_norm_(params, clip)
         optimizer.step()

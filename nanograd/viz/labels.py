@@ -47,8 +47,10 @@ def shape_text(shape: Sequence[int], dtype: Any) -> str:
 
 def grad_lines(s: Stats) -> list[Line]:
     """The gradient's norm and NaN count, then its finite range (and infinities), in red when
-    anything is not finite."""
+    anything is not finite; of one number, the number."""
     colour = None if s.finite else RED
+    if s.size == 1:
+        return [(f"grad {value_range(s)}", colour, False)]
     finite_only = Stats(s.size, s.norm, s.min, s.max, 0, s.inf)
     return [
         (f"grad norm {number(s.norm)}, NaN {s.nan}", colour, False),

@@ -53,7 +53,8 @@ def make_scene(collected: Collected, folds: list[Fold], max_nodes: int) -> Scene
         sources = inputs_of[id(u)]
         for _, x in node.inputs:
             source = unit(x)
-            if source is not u and all(source is not s for s in sources):
+            # An op draws an edge per input, so x * x shows x used twice; a fold, one per source.
+            if source is not u and (isinstance(u, Node) or all(source is not s for s in sources)):
                 sources.append(source)
 
     kept = _nearest(collected, units, inputs_of, max_nodes)
@@ -80,7 +81,10 @@ def make_scene(collected: Collected, folds: list[Fold], max_nodes: int) -> Scene
         if isinstance(u, Node) and u.op is not None:
             _add(scene, seen, ("o" + u.key, u.key))
         for source in inputs_of[id(u)]:
-            _add(scene, seen, (source.key if id(source) in kept else MORE, target))
+            if isinstance(u, Node) and id(source) in kept:
+                scene.edges.append((source.key, target))
+            else:
+                _add(scene, seen, (source.key if id(source) in kept else MORE, target))
     return scene
 
 
