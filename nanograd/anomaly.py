@@ -7,7 +7,8 @@ view of its op whose vjps check the gradients they return. The error names the o
 the pass, the shapes and value ranges of what went in, and that line. When the mode ends, the
 ops' own functions are bound again: with it off nothing is checked, not even a flag per op.
 
-As in PyTorch, only the graph recorded while the mode is on is checked in backward.
+Backward checks the graph recorded while the mode is on, whose nodes hold the checking vjps; a
+graph recorded before the mode began is walked unchecked, and its ops' lines are not known.
 """
 
 from __future__ import annotations
