@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import importlib
 from importlib import metadata
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from nanograd import domain, inplace, ops, plugins
 from nanograd._distribution import DISTRIBUTION
@@ -25,6 +25,11 @@ try:
 except metadata.PackageNotFoundError:  # a source tree that is not installed
     __version__ = "0+unknown"
 
+if TYPE_CHECKING:  # imported on first use (below); named here for type checkers
+    from nanograd.tracing.callback import callback as callback
+    from nanograd.tracing.compiled import compile as compile
+    from nanograd.tracing.recorder import TraceError as TraceError
+
 # Imported on first use, so ``import nanograd`` stays quick and light.
 _LAZY: dict[str, tuple[str, str | None]] = {
     "nn": ("nanograd.nn", None),
@@ -39,6 +44,9 @@ _LAZY: dict[str, tuple[str, str | None]] = {
     "manual_seed": ("nanograd.nn.init", "manual_seed"),
     "save": ("nanograd.serialization", "save"),
     "load": ("nanograd.serialization", "load"),
+    "compile": ("nanograd.tracing.compiled", "compile"),
+    "callback": ("nanograd.tracing.callback", "callback"),
+    "TraceError": ("nanograd.tracing.recorder", "TraceError"),
 }
 
 

@@ -6,6 +6,7 @@ The three with a stated result (linreg, moons, digits) also run with their full 
 
 from __future__ import annotations
 
+import json
 import sys
 from pathlib import Path
 
@@ -92,3 +93,18 @@ def test_digits_without_scikit_learn_says_how_to_install_it(tmp_path, monkeypatc
     assert "needs 'sklearn', which is not installed" in err
     assert "pip install 'nanograd-numpy[digits]'" in err
     assert not (tmp_path / "runs").exists()
+
+
+@pytest.mark.parametrize("name,epochs", [("moons", 5), ("digits", 1)])
+def test_compile_true_gives_the_metrics_of_the_eager_run(name, epochs, tmp_path):
+    """compile=True traces each batch shape once and replays it: every metric, bit for bit."""
+    rows = {}
+    for compiled in (False, True):
+        out = tmp_path / str(compiled)
+        assert run(EXPERIMENTS / f"{name}.py", "--max-epochs", epochs, "--seed", 0, "--out", out,
+                   "--quiet", f"compile={compiled}") == 0  # fmt: skip
+        rows[compiled] = read_metrics(run_folder(out, name))
+        config = json.loads((run_folder(out, name) / "config.json").read_text())
+        assert config["config"]["compile"] is compiled
+    assert len(rows[True]) == epochs
+    assert rows[True] == rows[False]

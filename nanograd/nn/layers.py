@@ -11,6 +11,7 @@ import numpy as np
 from nanograd.nn import init
 from nanograd.nn.module import Module, Parameter
 from nanograd.tensor import Tensor, as_tensor
+from nanograd.tracing.callback import callback
 
 
 class Linear(Module):
@@ -95,24 +96,37 @@ class Embedding(Module):
             self.weight.data[padding_idx] = 0
 
     def forward(self, indices: Any) -> Tensor:
-        idx = np.asarray(indices.data if isinstance(indices, Tensor) else indices)
-        if not np.issubdtype(idx.dtype, np.integer):
-            raise TypeError(f"Embedding: indices must be integers, got dtype {idx.dtype}")
-        if idx.size and (idx.min() < 0 or idx.max() >= self.num_embeddings):
-            bad = idx[(idx < 0) | (idx >= self.num_embeddings)]
-            raise IndexError(
-                f"Embedding: index {int(bad.flat[0])} is outside [0, {self.num_embeddings}) "
-                f"(indices of shape {idx.shape})"
-            )
-        out = self.weight[idx]
+        out = self.weight[_checked_indices(indices, self.num_embeddings)]
         if self.padding_idx is not None:
-            keep = (idx != self.padding_idx)[..., None].astype(self.weight.dtype)
-            out = out * keep
+            out = out * _padding_mask(indices, self.padding_idx, self.weight.dtype)
         return out
 
     def extra_repr(self) -> str:
         pad = f", padding_idx={self.padding_idx}" if self.padding_idx is not None else ""
         return f"{self.num_embeddings}, {self.embedding_dim}{pad}"
+
+
+@callback  # checked on every call, a compiled program's too
+def _checked_indices(indices: Any, num_embeddings: int) -> np.ndarray:
+    """The indices as an array, refused unless they are integers in [0, num_embeddings)."""
+    idx = np.asarray(indices.data if isinstance(indices, Tensor) else indices)
+    if not np.issubdtype(idx.dtype, np.integer):
+        raise TypeError(f"Embedding: indices must be integers, got dtype {idx.dtype}")
+    if idx.size and (idx.min() < 0 or idx.max() >= num_embeddings):
+        bad = idx[(idx < 0) | (idx >= num_embeddings)]
+        raise IndexError(
+            f"Embedding: index {int(bad.flat[0])} is outside [0, {num_embeddings}) "
+            f"(indices of shape {idx.shape})"
+        )
+    return idx
+
+
+@callback
+def _padding_mask(indices: Any, padding_idx: int, dtype: Any) -> np.ndarray:
+    """0 where an index is ``padding_idx``, else 1: made from the indices of each call."""
+    idx = np.asarray(indices.data if isinstance(indices, Tensor) else indices)
+    keep: np.ndarray = (idx != padding_idx)[..., None].astype(dtype)
+    return keep
 
 
 class LayerNorm(Module):
@@ -192,12 +206,20 @@ class Dropout(Module):
             x = as_tensor(x)
         if self.p == 1.0:
             return x * np.zeros(x.shape, dtype=x.dtype)
-        rng = self.generator if self.generator is not None else init.default_generator()
-        keep = rng.random(x.shape) >= self.p
-        return x * (keep / (1.0 - self.p)).astype(x.dtype)
+        return x * _dropout_mask(self.generator, x.shape, self.p, x.dtype)
 
     def extra_repr(self) -> str:
         return f"p={self.p}"
+
+
+@callback
+def _dropout_mask(
+    generator: np.random.Generator | None, shape: tuple[int, ...], p: float, dtype: Any
+) -> np.ndarray:
+    """Dropout's mask, 0 or 1/(1-p), drawn anew on every call (a compiled program's too)."""
+    rng = generator if generator is not None else init.default_generator()
+    keep = rng.random(shape) >= p
+    return (keep / (1.0 - p)).astype(dtype)
 
 
 class Flatten(Module):

@@ -55,6 +55,9 @@ RUNNER_OPTIONS: dict[str, Option] = {
     "blas_threads": Option(
         1, (int, NoneType), "threads for NumPy's matrix products; None: the library's default"
     ),
+    "compile": Option(
+        False, (bool,), "trace the training step once per batch shape, then replay it (ng.compile)"
+    ),
 }
 
 

@@ -26,6 +26,7 @@ from nanograd.run.data import Split, batch_count, batches
 from nanograd.run.errors import ExperimentError
 from nanograd.run.step_picture import StepPicture
 from nanograd.tensor import Tensor
+from nanograd.tracing.compiled import compile as compile_function
 
 CHECKPOINT_SECONDS = 20.0  # during training, checkpoint.npz is rewritten at most this often
 
@@ -157,16 +158,24 @@ def stepper(
             for p in params:
                 p.grad = None
 
-    def step(batch: Split) -> tuple[float, np.ndarray]:
-        nonlocal picture
-        output = model(Tensor(batch.X))
-        loss = loss_function(output, Tensor(batch.y))
+    def forward(X: Tensor, y: Tensor) -> tuple[Tensor, Tensor, Tensor]:
+        """The objective to differentiate, the data loss and the output."""
+        output = model(X)
+        loss = loss_function(output, y)
         objective = loss
         if l2:
             penalty = (params[0] * params[0]).sum()
             for p in params[1:]:
                 penalty = penalty + (p * p).sum()
             objective = loss + l2 * penalty
+        return objective, loss, output
+
+    # Compiled, each batch shape is traced once and replayed after (bit-identical to eager).
+    objective_of = compile_function(forward) if run.config.get("compile") else forward
+
+    def step(batch: Split) -> tuple[float, np.ndarray]:
+        nonlocal picture
+        objective, loss, output = objective_of(Tensor(batch.X), Tensor(batch.y))
         zero_grad()
         if picture is None:
             objective.backward()

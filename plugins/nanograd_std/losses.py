@@ -157,6 +157,11 @@ def bce(input: Any, target: Any, weight: Any = None, reduction: str = "mean") ->
     return _reduce(loss, reduction)
 
 
+@ng.callback  # made from the target of each call, in a compiled program too
+def _positive(t: Any) -> np.ndarray:
+    return np.asarray((t.data if isinstance(t, Tensor) else t) > 0)
+
+
 def _clamped_log(p: Tensor) -> Tensor:
     """max(log p, -100) for p in [0, 1], PyTorch's clamp. Where p is 0 the log is taken of 1
     instead and replaced by -100, so the gradient there is the clamp's slope, 0, rather than
@@ -239,6 +244,7 @@ def _class_weight(name: str, weight: Any, x: Tensor, axis: int) -> np.ndarray | 
     return w.reshape(shape)
 
 
+@ng.callback  # made from the labels of each call, in a compiled program too
 def _label_coefficients(
     name: str,
     x: Tensor,
@@ -386,7 +392,7 @@ def kl_div(input: Any, target: Any, reduction: str = "mean", log_target: bool = 
     if log_target:
         pointwise = ng.ops.exp(t) * (t - x)
     else:
-        positive = (t.data if isinstance(t, Tensor) else t) > 0
+        positive = _positive(t)
         safe = ng.ops.where(positive, t, 1.0)
         pointwise = ng.ops.where(positive, t * ng.ops.log(safe), 0.0) - t * x
     if reduction == "batchmean":

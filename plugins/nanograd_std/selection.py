@@ -55,7 +55,8 @@ def select(condlist: Any, choicelist: Any, default: Any = 0) -> Any:
         )
     *choices, result = weak_arrays([*choicelist, default])  # numbers keep the tensors' dtype
     for condition, choice in zip(reversed(condlist), reversed(choices), strict=True):
-        condition = condition.data if isinstance(condition, ng.Tensor) else np.asarray(condition)
+        if not isinstance(condition, ng.Tensor):  # a tensor is passed on as it is: its
+            condition = np.asarray(condition)  # values are read by where, not here
         if condition.dtype != np.bool_:
             raise TypeError(f"select: a condition must be boolean, got dtype {condition.dtype}")
         result = ng.ops.where(condition, choice, result)

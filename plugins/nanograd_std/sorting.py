@@ -13,6 +13,7 @@ from typing import Any, Literal
 
 import numpy as np
 
+import nanograd as ng
 from nanograd import domain
 from nanograd.contract import RegisterOp
 from nanograd_std.cases import along_axis
@@ -74,19 +75,29 @@ def _put_back(g: Any, a: Any, permutation: np.ndarray, axis: int | None) -> Any:
     return back.reshape(a.shape) if axis is None else back
 
 
+@ng.callback  # the order of each call's values, in a compiled program's backward too
+def _sort_order(a: Any, axis: int | None) -> np.ndarray:
+    data, ax = _flat(a.data, axis)
+    return np.argsort(data, axis=ax, kind="stable")
+
+
 def _sort_grad(
     g: Any, out: Any, a: Any, axis: int | None = -1, kind: Any = None, order: Any = None
 ) -> Any:
+    return _put_back(g, a, _sort_order(a, axis), axis)
+
+
+@ng.callback
+def _partition_order(a: Any, kth: Any, axis: int | None, kind: Selection) -> np.ndarray:
     data, ax = _flat(a.data, axis)
-    return _put_back(g, a, np.argsort(data, axis=ax, kind="stable"), axis)
+    return np.argpartition(data, kth, axis=ax, kind=kind)
 
 
 def _partition_grad(
     g: Any, out: Any, a: Any, kth: Any, axis: int | None = -1, kind: Selection = "introselect",
     order: Any = None,
 ) -> Any:  # fmt: skip
-    data, ax = _flat(a.data, axis)
-    return _put_back(g, a, np.argpartition(data, kth, axis=ax, kind=kind), axis)
+    return _put_back(g, a, _partition_order(a, kth, axis, kind), axis)
 
 
 def _argsort(a: np.ndarray, axis: int | None = -1, kind: Any = None, order: Any = None) -> Any:

@@ -54,7 +54,12 @@ def _nan_to_num_grad(
     neginf: Any = None,
 ) -> Any:  # fmt: skip
     # A replaced element is a constant; a finite one passes through unchanged.
-    return ng.ops.where(np.isfinite(x.data), g, 0)
+    return ng.ops.where(_finite(x), g, 0)
+
+
+@ng.callback  # read from each call's values, in a compiled program's backward too
+def _finite(x: Any) -> np.ndarray:
+    return np.asarray(np.isfinite(x.data))
 
 
 def register_ops(register: RegisterOp) -> None:

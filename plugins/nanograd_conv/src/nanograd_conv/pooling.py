@@ -69,9 +69,14 @@ def _max_pool2d_grad(
 ) -> Any:
     # The argmax is read from x's values: it is piecewise constant in x (zero derivative), so
     # the result stays differentiable in g and correct in x away from ties.
+    key = _window_maxima(x, kernel_size, stride, padding)
+    return ng.ops.scatter_add(g, key=key, shape=x.shape)
+
+
+@ng.callback  # read from each call's values, in a compiled program's backward too
+def _window_maxima(x: Any, kernel_size: Any, stride: Any, padding: Any) -> tuple[np.ndarray, ...]:
     data = x.data if isinstance(x, ng.Tensor) else np.asarray(x)
-    key = argmax_key(data, kernel_size, stride, padding)
-    return ng.ops.scatter_add(g, key=key, shape=data.shape)
+    return argmax_key(data, kernel_size, stride, padding)
 
 
 def register_ops(register: RegisterOp) -> None:

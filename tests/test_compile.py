@@ -1,0 +1,439 @@
+"""ng.compile: a traced and replayed program gives eager's values and gradients bit for bit,
+retraces when its signature changes, and refuses what it cannot replay, naming the line."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Sequence
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pytest
+from hypothesis import HealthCheck, Phase, given, settings
+from hypothesis import strategies as st
+
+import nanograd as ng
+from nanograd.testing import registered_ops
+from nanograd.testing.checks import _flatten, _rebuild, cases, resolve
+from nanograd.tracing.compiled import CACHE_SIZE
+
+
+def same(a: Any, b: Any) -> bool:
+    """Bit-identical: same dtype, same shape, same bits (NaN where NaN)."""
+    a = a.data if isinstance(a, ng.Tensor) else np.asarray(a)
+    b = b.data if isinstance(b, ng.Tensor) else np.asarray(b)
+    return bool(a.dtype == b.dtype and a.shape == b.shape and a.tobytes() == b.tobytes())
+
+
+def run(fn: Callable[..., Any], args: Sequence[Any], leaves: Sequence[ng.Tensor], grad: Any) -> Any:
+    """Call ``fn``, backward with ``grad``; return the output's and every leaf's gradient's data."""
+    for t in leaves:
+        t.grad = None
+    out = fn(*args)
+    first = out[0] if isinstance(out, tuple) else out
+    if first.requires_grad:
+        first.backward(grad)
+    return [first.data.copy()] + [None if t.grad is None else t.grad.data.copy() for t in leaves]
+
+
+def assert_same_as_eager(
+    fn: Callable[..., Any],
+    calls: Sequence[Sequence[Any]],
+    leaves: Sequence[ng.Tensor],
+    grad: Callable[[Any], Any] | None = None,
+) -> ng.compile:
+    """Each call compiled (the first traces, the others replay) equals the same call eager."""
+    step = ng.compile(fn)
+    for args in calls:
+        eager_out = fn(*args)
+        first = eager_out[0] if isinstance(eager_out, tuple) else eager_out
+        g = None if grad is None else grad(first)
+        expected = run(fn, args, leaves, g)
+        got = run(step, args, leaves, g)
+        for e, c in zip(expected, got, strict=True):
+            assert (e is None) == (c is None)
+            if e is not None:
+                assert same(e, c), (e, c)
+    return step
+
+
+def chain(x: ng.Tensor) -> ng.Tensor:
+    y = x
+    for _ in range(20):
+        y = (y * 1.01 + 0.1).tanh() * x - y.exp() * 0.01
+    return y.sum()
+
+
+def test_a_chain_replays_bit_identical_values_and_gradients() -> None:
+    rng = np.random.default_rng(0)
+    x = ng.tensor(rng.standard_normal(8), requires_grad=True)
+    calls = []
+    for _ in range(3):
+        calls.append([x])
+    step = assert_same_as_eager(chain, calls, [x])
+    assert step.traces == 1
+    out = step(x)
+    assert out.grad_fn.name == "compiled chain"  # a replay: one node, not the walk
+
+
+def test_an_mlp_step_with_sgd_matches_eager_step_for_step() -> None:
+    def train(compiled: bool) -> list[Any]:
+        ng.manual_seed(0)
+        model = ng.nn.Sequential(
+            ng.nn.Linear(20, 16), ng.nn.ReLU(), ng.nn.Linear(16, 16), ng.nn.Tanh(),
+            ng.nn.Linear(16, 5),
+        )  # fmt: skip
+        optimizer = ng.optim.SGD(model.parameters(), lr=0.1, momentum=0.9)
+        loss_fn = ng.losses.get("cross_entropy")
+
+        def loss(X: ng.Tensor, y: ng.Tensor) -> ng.Tensor:
+            return loss_fn(model(X), y)
+
+        step = ng.compile(loss) if compiled else loss
+        rng = np.random.default_rng(1)
+        seen = []
+        for _ in range(5):  # a new batch, new labels each step: nothing may stay frozen
+            X = ng.tensor(rng.standard_normal((12, 20)))
+            y = ng.tensor(rng.integers(0, 5, 12))
+            optimizer.zero_grad()
+            out = step(X, y)
+            out.backward()
+            optimizer.step()
+            seen.append(out.data.copy())
+            seen += [p.grad.data.copy() for p in model.parameters()]
+        seen += [p.data.copy() for p in model.parameters()]
+        return seen
+
+    for e, c in zip(train(False), train(True), strict=True):
+        assert same(e, c)
+
+
+def test_parameters_are_read_afresh_on_every_call() -> None:
+    w = ng.tensor([1.0, 2.0], requires_grad=True)
+    step = ng.compile(lambda x: (w * x).sum())
+    x = ng.tensor([3.0, 4.0])
+    assert step(x).item() == 11.0
+    with ng.no_grad():
+        w.mul_(2.0)
+    assert step(x).item() == 22.0
+    out = step(x)
+    out.backward()
+    assert same(w.grad, np.array([3.0, 4.0]))
+
+
+def test_gradients_accumulate_into_grad_as_eager() -> None:
+    x = ng.tensor([0.5, -1.5], requires_grad=True)
+    step = ng.compile(lambda x: (x * x).sum())
+    step(x).backward()  # traces
+    step(x).backward()  # replays, adds
+    step(x).backward()
+    assert same(x.grad, 3 * (2 * x.data))
+
+
+def test_a_new_shape_dtype_or_grad_mode_traces_again_and_the_cache_is_bounded() -> None:
+    step = ng.compile(lambda x: (x * 2.0).sum())
+    step(ng.ones(3))
+    step(ng.ones(3))
+    assert step.traces == 1
+    step(ng.ones(4))
+    step(ng.ones(3, dtype=np.float32))
+    step(ng.ones(3, requires_grad=True))
+    with ng.no_grad():
+        step(ng.ones(3, requires_grad=True))
+    assert step.traces == 5
+    for n in range(5, 5 + CACHE_SIZE + 1):
+        step(ng.ones(n))
+    step(ng.ones(3))  # the oldest signature was dropped: traced again
+    assert step.traces == 5 + CACHE_SIZE + 2
+
+
+def test_train_and_eval_mode_are_part_of_the_signature_and_dropout_draws_afresh() -> None:
+    def losses(compiled: bool) -> list[np.ndarray]:
+        ng.manual_seed(3)
+        model = ng.nn.Sequential(ng.nn.Linear(6, 6), ng.nn.Dropout(0.5))
+        fn = lambda x: model(x).sum()
+        step = ng.compile(fn) if compiled else fn
+        x = ng.ones((4, 6))
+        seen = []
+        for mode in ("train", "train", "train", "eval", "eval", "train"):
+            getattr(model, mode)()
+            for p in model.parameters():
+                p.grad = None
+            out = step(x)
+            out.backward()
+            seen += [out.data.copy(), model[0].weight.grad.data.copy()]
+        return seen
+
+    eager, compiled = losses(False), losses(True)
+    for e, c in zip(eager, compiled, strict=True):
+        assert same(e, c)
+    assert not same(eager[0], eager[2])  # a new mask each call
+
+
+def test_several_outputs_return_the_others_without_a_graph() -> None:
+    x = ng.tensor([1.0, 2.0, 3.0], requires_grad=True)
+    step = ng.compile(lambda x: ((x * x).sum(), x.exp()))
+    for _ in range(2):
+        x.grad = None
+        loss, e = step(x)
+        loss.backward()
+        assert same(e, np.exp(x.data)) and same(x.grad, 2 * x.data)
+
+
+# -- what a trace refuses -----------------------------------------------------------------------
+
+
+def _line_of(fragment: str) -> str:
+    lines = Path(__file__).read_text().splitlines()
+    return f"line {next(i for i, s in enumerate(lines, 1) if fragment in s)}"
+
+
+TAGS = ("float-of-sum", "item-of-sum", "bool-of-sum", "asarray-of-x")
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        lambda x: x * float(x.sum()),  # float-of-sum
+        lambda x: x * x.sum().item(),  # item-of-sum
+        lambda x: x if bool(x.sum() > 0) else -x,  # bool-of-sum
+        lambda x: x * np.asarray(x).sum(),  # asarray-of-x
+    ],
+    ids=["float", "item", "bool", "asarray"],
+)
+def test_python_values_of_a_traced_tensor_are_refused_naming_the_line(body: Any) -> None:
+    step = ng.compile(lambda x: body(x).sum())
+    with pytest.raises(ng.TraceError, match=r"@ng\.callback") as info:
+        step(ng.tensor([1.0, 2.0], requires_grad=True))
+    message = str(info.value)
+    assert __file__ in message
+    assert any(_line_of(f"# {tag}") in message for tag in TAGS)
+    assert ng.ops.add is not None and (ng.ones(2) + 1).grad_fn is None  # bindings restored
+
+
+def test_create_graph_through_a_compiled_output_is_refused() -> None:
+    x = ng.tensor([1.0, 2.0], requires_grad=True)
+    step = ng.compile(lambda x: (x**3).sum())
+    step(x)  # traces
+    with pytest.raises(ng.TraceError, match=r"create_graph=True.*stay eager"):
+        ng.grad(step(x), x, create_graph=True)
+    assert x.grad is None
+
+
+def test_an_op_without_a_gradient_on_the_way_to_a_leaf_is_refused_naming_it(
+    fresh_plugins: Callable[..., Any],
+) -> None:
+    fresh_plugins("plugin_fixtures.no_gradient_for_input")  # scale_by(x, s): none for s
+    x = ng.tensor([1.0, 2.5], requires_grad=True)
+    s = ng.tensor([2.0, 3.0], requires_grad=True)
+    step = ng.compile(lambda x, s: ng.ops.scale_by(x, s * 2.0).sum())  # scale-line
+    with pytest.raises(ng.TraceError, match="op 'scale_by' declares no gradient for its input 1"):
+        step(x, s)
+    with pytest.raises(ng.TraceError) as info:
+        step(x, s)
+    assert _line_of("# scale-line") in str(info.value)
+    assert step(x, s.detach()).item() == 2.0 * 2.0 + 2.5 * 6.0  # fine when none is needed
+
+
+def test_backward_inside_the_compiled_function_is_refused() -> None:
+    x = ng.tensor([1.0, 2.0], requires_grad=True)
+
+    def fn(x: ng.Tensor) -> ng.Tensor:
+        loss = (x * x).sum()
+        loss.backward()
+        return loss
+
+    with pytest.raises(ng.TraceError, match="backward\\(\\) inside a compiled function"):
+        ng.compile(fn)(x)
+
+
+def test_an_array_made_from_tensor_values_in_numpy_is_refused() -> None:
+    def fn(x: ng.Tensor) -> ng.Tensor:
+        mask = x.data > 0  # NumPy on the values: would be frozen
+        return (x * mask).sum()
+
+    with pytest.raises(ng.TraceError, match="reads a traced tensor's values"):
+        ng.compile(fn)(ng.tensor([1.0, -2.0], requires_grad=True))
+
+
+def test_a_callback_runs_again_on_every_replay() -> None:
+    @ng.callback
+    def positive(t: ng.Tensor) -> np.ndarray:
+        return (t.data > 0).astype(t.dtype)
+
+    step = ng.compile(lambda x: (x * positive(x)).sum())
+    assert step(ng.tensor([1.0, -2.0])).item() == 1.0
+    assert step(ng.tensor([-1.0, 2.0])).item() == 2.0
+    assert step.traces == 1
+
+
+def test_source_shows_the_replayed_program() -> None:
+    step = ng.compile(lambda x: (x * x).sum())
+    step(ng.tensor([1.0, 2.0], requires_grad=True))
+    source = step.source()
+    assert re.search(r"def forward\(v0\):\n    v1 = mul\(v0, v0\)", source)
+    assert "def backward(" in source
+
+
+# -- every registered op, every module ----------------------------------------------------------
+
+
+# Ops whose gradient looks at the values to choose its formula (a product divides by its
+# inputs only when none is near 0): their backward cannot be one replayed program.
+BRANCHING_GRADIENTS = {"prod", "cumprod"}
+
+
+def _nudged(x: Any) -> Any:
+    """Other values of the same shape and dtype, so a replay cannot pass on frozen ones."""
+    if isinstance(x, np.ndarray) and x.dtype.kind == "f":
+        return np.asarray(x * (1 + 1e-3) + 1e-4, dtype=x.dtype)
+    return x
+
+
+def _arguments(flat: Sequence[Any], target: Any) -> tuple[list[int], list[Any]]:
+    """Which inputs are passed as tensors (the arrays), and the inputs with those as tensors."""
+    positions = [i for i, x in enumerate(flat) if isinstance(x, np.ndarray)]
+    out = list(flat)
+    for i in positions:
+        x = flat[i]
+        out[i] = ng.tensor(x, requires_grad=x.dtype.kind == "f" and target.has_gradient(i))
+    return positions, out
+
+
+@pytest.mark.parametrize("name", registered_ops())
+@settings(
+    max_examples=1,
+    deadline=None,
+    suppress_health_check=list(HealthCheck),
+    phases=[Phase.explicit, Phase.generate],
+)
+@given(data=st.data())
+def test_every_registered_op_compiles_bit_identical_to_eager(name: str, data: Any) -> None:
+    target = resolve(name)
+    case = data.draw(cases(target))
+    flat = _flatten(target, case)
+    positions, first = _arguments(flat, target)
+    _, second = _arguments([_nudged(x) for x in flat], target)
+    weights: dict[int, np.ndarray] = {}
+
+    def fn(*tensors: Any) -> Any:
+        inputs = list(first)  # the constants; the tensors go where the arrays were
+        for i, t in zip(positions, tensors, strict=True):
+            inputs[i] = t
+        args = _rebuild(target, case, inputs)
+        op = getattr(ng.ops, name)  # looked up when called: a trace binds its own wrapper
+        result = op(args, **case.params) if target.definition.variadic else op(*args, **case.params)
+        outs = tuple(result) if isinstance(result, (tuple, list)) else (result,)
+        total = None
+        for k, o in enumerate(outs):  # a fixed random weight per output: no gradient via sum()
+            if isinstance(o, ng.Tensor) and o.dtype.kind == "f" and o.requires_grad:
+                w = weights.setdefault(k, np.random.default_rng(k).standard_normal(o.shape))
+                term = (o * w.astype(o.dtype)).sum()
+                total = term if total is None else total + term
+        return total if total is not None else outs[0]
+
+    calls = [[first[i] for i in positions], [second[i] for i in positions]]
+    leaves = [t for t in calls[0] + calls[1] if t.requires_grad]
+    with np.errstate(all="ignore"):
+        try:
+            for args in calls:
+                fn(*args)
+        except (ValueError, np.linalg.LinAlgError, FloatingPointError):
+            return  # the nudged values left the op's domain: nothing to compare
+        if name in BRANCHING_GRADIENTS and leaves:
+            with pytest.raises(ng.TraceError, match="reads tensor values to choose"):
+                ng.compile(fn)(*calls[0])
+            return
+        assert_same_as_eager(fn, calls, leaves)
+
+
+def _modules() -> dict[str, tuple[Callable[[], ng.nn.Module], Callable[[Any], Any]]]:
+    """Each module of nn (and the conv plugin's) with the input it takes."""
+    from nanograd_conv.nn import Conv2d, MaxPool2d
+
+    nn = ng.nn
+    floats = lambda *shape: lambda rng: ng.tensor(rng.standard_normal(shape))
+    ints = lambda high, *shape: lambda rng: ng.tensor(rng.integers(0, high, shape))
+    return {
+        "Linear": (lambda: nn.Linear(5, 3), floats(4, 5)),
+        "Embedding": (lambda: nn.Embedding(7, 3), ints(7, 4, 2)),
+        "Embedding(padding_idx)": (lambda: nn.Embedding(7, 3, padding_idx=0), ints(7, 4, 2)),
+        "LayerNorm": (lambda: nn.LayerNorm(5), floats(4, 5)),
+        "Dropout": (lambda: nn.Dropout(0.3), floats(4, 5)),
+        "Flatten": (lambda: nn.Flatten(), floats(2, 3, 4)),
+        "Identity": (lambda: nn.Identity(), floats(4, 5)),
+        "ReLU": (lambda: nn.ReLU(), floats(4, 5)),
+        "LeakyReLU": (lambda: nn.LeakyReLU(0.1), floats(4, 5)),
+        "Tanh": (lambda: nn.Tanh(), floats(4, 5)),
+        "Sigmoid": (lambda: nn.Sigmoid(), floats(4, 5)),
+        "GELU": (lambda: nn.GELU(), floats(4, 5)),
+        "GELU(tanh)": (lambda: nn.GELU(approximate="tanh"), floats(4, 5)),
+        "Softplus": (lambda: nn.Softplus(beta=2.0), floats(4, 5)),
+        "Softmax": (lambda: nn.Softmax(axis=-1), floats(4, 5)),
+        "LogSoftmax": (lambda: nn.LogSoftmax(axis=-1), floats(4, 5)),
+        "OpActivation": (lambda: nn.OpActivation("sin"), floats(4, 5)),
+        "Sequential": (
+            lambda: nn.Sequential(nn.Linear(5, 6), nn.ReLU(), nn.Dropout(0.2), nn.Linear(6, 2)),
+            floats(4, 5),
+        ),
+        "ModuleList": (lambda: _Stack(), floats(4, 5)),
+        "MLP": (lambda: nn.MLP(5, [8, 8], 3, activation="tanh"), floats(4, 5)),
+        "Conv2d": (lambda: Conv2d(2, 3, 3, padding=1), floats(2, 2, 5, 5)),
+        "MaxPool2d": (lambda: MaxPool2d(2), floats(2, 2, 4, 4)),
+    }
+
+
+class _Stack(ng.nn.Module):
+    def __init__(self) -> None:
+        super().__init__()
+        self.layers = ng.nn.ModuleList([ng.nn.Linear(5, 5), ng.nn.Linear(5, 5)])
+
+    def forward(self, x: Any) -> Any:
+        for layer in self.layers:
+            x = ng.ops.tanh(layer(x))
+        return x
+
+
+@pytest.mark.parametrize("name", list(_modules()))
+def test_every_nn_module_compiles_bit_identical_to_eager(name: str) -> None:
+    make, draw = _modules()[name]
+
+    def outcomes(compiled: bool) -> list[np.ndarray]:
+        ng.manual_seed(5)
+        module = make()
+        rng = np.random.default_rng(6)
+        inputs = [draw(rng) for _ in range(3)]
+        for x in inputs:
+            if x.dtype.kind == "f":
+                x.requires_grad = True
+        fn = _weighted(module)
+        step = ng.compile(fn) if compiled else fn
+        seen = []
+        for x in inputs:  # the first call traces, the others replay (new values)
+            for t in [*module.parameters(), x]:
+                t.grad = None
+            out = step(x)
+            out.backward()
+            seen.append(out.data.copy())
+            seen += [t.grad.data.copy() for t in [*module.parameters(), x] if t.grad is not None]
+        return seen
+
+    eager, compiled = outcomes(False), outcomes(True)
+    assert len(eager) == len(compiled)
+    for e, c in zip(eager, compiled, strict=True):
+        assert same(e, c)
+
+
+def _weighted(module: ng.nn.Module) -> Callable[[Any], Any]:
+    """The module's output weighted by fixed random numbers and summed: a scalar to
+    differentiate whose gradient is not all ones."""
+    weights: dict[tuple[int, ...], np.ndarray] = {}
+
+    def fn(x: Any) -> Any:
+        y = module(x)
+        if y.shape not in weights:
+            weights[y.shape] = np.random.default_rng(8).standard_normal(y.shape)
+        return (y * weights[y.shape]).sum()
+
+    return fn
