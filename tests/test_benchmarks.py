@@ -58,3 +58,21 @@ def test_the_count_of_calls_and_bytecodes_per_op_is_the_same_on_every_run() -> N
     assert counts[0] == counts[1]
     # each op is at least the op's own function and its vjp, and some bytecodes each
     assert counts[0]["calls"] >= 2 and counts[0]["bytecodes"] > 10 * counts[0]["calls"]
+
+
+def test_the_compile_benchmark_times_each_workload_three_ways() -> None:
+    script = CHAIN.parent / "compile.py"
+    result = subprocess.run(
+        [sys.executable, str(script), "--repeats", "1", "--json"],
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=False,
+    )
+    assert result.returncode == 0, result.stderr
+    figures = json.loads(result.stdout)
+    for workload in ("chain", "moons", "mlp"):
+        assert set(figures[workload]) == {"eager", "compiled", "numpy"}
+        assert all(seconds > 0 for seconds in figures[workload].values())
+    assert set(figures["trace"]) == {"chain_eager", "chain_first_call", "mlp_eager",
+                                     "mlp_first_call"}  # fmt: skip

@@ -140,9 +140,18 @@ def _operand(x: Any, ns: _Namespace) -> str:
     if isinstance(x, AsTensor):
         return f"_wrap(v{x.slot})"
     value = x.value
-    if value is None or type(value) in (bool, int) or (type(value) is float and np.isfinite(value)):
+    if _literal(value):
         return repr(value)
     return ns.name(value, "k")
+
+
+def _literal(value: Any) -> bool:
+    """A value whose repr is itself in source (axis=(0, 1), 0.5, 'tanh'): written inline."""
+    if value is None or type(value) in (bool, int, str):
+        return True
+    if type(value) is float:
+        return bool(np.isfinite(value))
+    return type(value) is tuple and all(_literal(v) for v in value)
 
 
 def _param(value: Any, ns: _Namespace) -> str:

@@ -1,0 +1,340 @@
+"""What ``ng.compile`` buys: eager nanograd, compiled nanograd and hand-written NumPy, timed in
+one run, so the ratios hold on a shared machine where the absolute numbers do not.
+
+Workloads (forward + backward, and the optimizer step where there is one):
+
+- ``chain``: 200 elementwise ops (50 rounds of mul, add, tanh, exp) on a shape-(8,) tensor;
+- ``moons``: micrograd's demo, an MLP 2-16-16-1 with the hinge loss and an L2 penalty,
+  20 full-batch SGD steps on 100 points;
+- ``mlp``: one SGD step of an MLP 784-256-256-10 on a batch of 128, softmax cross-entropy;
+- ``trace``: the first call of a compiled function (the trace) against one eager call;
+- ``experiments`` (``--experiments``): ``python -m nanograd.run`` of moons and digits end to
+  end, with ``compile=True`` against without, whole processes.
+
+Every figure is a median over repeats, the three variants of a workload interleaved.
+
+    OPENBLAS_NUM_THREADS=1 python benchmarks/compile.py [--repeats 50] [--experiments] [--json]
+"""
+
+from __future__ import annotations
+
+import argparse
+import gc
+import json
+import os
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+import nanograd as ng
+
+ROOT = Path(__file__).resolve().parent.parent
+Step = Callable[[], Any]
+
+
+# -- the 200-op chain -----------------------------------------------------------------------------
+
+
+def chain_workloads() -> dict[str, Step]:
+    x0 = np.random.default_rng(0).standard_normal(8)
+    x = ng.tensor(x0, requires_grad=True)
+    seed = np.ones(8)
+
+    def chain(x: ng.Tensor) -> ng.Tensor:
+        y = x
+        for _ in range(50):
+            y = (y * 0.9 + 0.1).tanh().exp()
+        return y
+
+    compiled = ng.compile(chain)
+
+    def eager() -> Any:
+        x.grad = None
+        chain(x).backward(seed)
+
+    def replayed() -> Any:
+        x.grad = None
+        compiled(x).backward(seed)
+
+    def numpy() -> Any:
+        saved = []
+        y = x0
+        for _ in range(50):
+            t = np.tanh(y * 0.9 + 0.1)
+            e = np.exp(t)
+            saved.append((t, e))
+            y = e
+        g = seed
+        for t, e in reversed(saved):
+            g = g * e
+            g = g * (1 - t * t)
+            g = g * 0.9
+        return g
+
+    return {"eager": eager, "compiled": replayed, "numpy": numpy}
+
+
+# -- micrograd's moons demo -----------------------------------------------------------------------
+
+
+def _moons(rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray]:
+    outer = np.linspace(0, np.pi, 50)
+    X = np.concatenate(
+        [
+            np.column_stack([np.cos(outer), np.sin(outer)]),
+            np.column_stack([1 - np.cos(outer), 1 - np.sin(outer) - 0.5]),
+        ]
+    )
+    X += 0.1 * rng.standard_normal(X.shape)
+    y = np.concatenate([-np.ones(50), np.ones(50)]).reshape(-1, 1)
+    return X, y
+
+
+def moons_workloads() -> dict[str, Step]:
+    rng = np.random.default_rng(0)
+    X_np, y_np = _moons(rng)
+    X, y = ng.tensor(X_np), ng.tensor(y_np)
+    hinge = ng.losses.get("hinge")
+
+    def model() -> tuple[ng.nn.Module, Any]:
+        net = ng.nn.MLP(2, [16, 16], 1, activation="relu", generator=np.random.default_rng(1))
+        return net, ng.optim.SGD(net.parameters(), lr=0.05)
+
+    def objective(net: ng.nn.Module) -> Callable[[ng.Tensor, ng.Tensor], ng.Tensor]:
+        params = list(net.parameters())
+
+        def loss(X: ng.Tensor, y: ng.Tensor) -> ng.Tensor:
+            penalty = (params[0] * params[0]).sum()
+            for p in params[1:]:
+                penalty = penalty + (p * p).sum()
+            return hinge(net(X), y) + 1e-4 * penalty
+
+        return loss
+
+    def trainer(compiled: bool) -> Step:
+        net, optimizer = model()
+        loss = ng.compile(objective(net)) if compiled else objective(net)
+
+        def run() -> None:
+            for _ in range(20):
+                optimizer.zero_grad()
+                loss(X, y).backward()
+                optimizer.step()
+
+        return run
+
+    weights = [p.data.copy() for p in model()[0].parameters()]  # W1, b1, W2, b2, W3, b3
+
+    def numpy() -> None:
+        W1, b1, W2, b2, W3, b3 = (w.copy() for w in weights)
+        for _ in range(20):
+            h1 = X_np @ W1.T + b1
+            a1 = np.maximum(h1, 0)
+            h2 = a1 @ W2.T + b2
+            a2 = np.maximum(h2, 0)
+            out = a2 @ W3.T + b3
+            margins = 1 - y_np * out
+            ps = (W1, b1, W2, b2, W3, b3)
+            _loss = np.maximum(margins, 0).mean() + 1e-4 * sum((p * p).sum() for p in ps)
+            g = (margins > 0) * -y_np / margins.size
+            gW3, gb3 = g.T @ a2, g.sum(0)
+            g = (g @ W3) * (h2 > 0)
+            gW2, gb2 = g.T @ a1, g.sum(0)
+            g = (g @ W2) * (h1 > 0)
+            gW1, gb1 = g.T @ X_np, g.sum(0)
+            grads = (gW1, gb1, gW2, gb2, gW3, gb3)
+            for p, gp in zip(ps, grads, strict=True):
+                p -= 0.05 * (gp + 2e-4 * p)
+
+    return {"eager": trainer(False), "compiled": trainer(True), "numpy": numpy}
+
+
+# -- an MLP 784-256-256-10 step -----------------------------------------------------------------
+
+
+def mlp_workloads() -> dict[str, Step]:
+    rng = np.random.default_rng(0)
+    X_np = rng.standard_normal((128, 784))
+    labels = rng.integers(0, 10, 128)
+    X, y = ng.tensor(X_np), ng.tensor(labels)
+    cross_entropy = ng.losses.get("cross_entropy")
+
+    def trainer(compiled: bool) -> Step:
+        ng.manual_seed(0)
+        net = ng.nn.Sequential(
+            ng.nn.Linear(784, 256), ng.nn.ReLU(), ng.nn.Linear(256, 256), ng.nn.ReLU(),
+            ng.nn.Linear(256, 10),
+        )  # fmt: skip
+        optimizer = ng.optim.SGD(net.parameters(), lr=0.01)
+
+        def loss(X: ng.Tensor, y: ng.Tensor) -> ng.Tensor:
+            return cross_entropy(net(X), y)
+
+        step = ng.compile(loss) if compiled else loss
+
+        def run() -> None:
+            optimizer.zero_grad()
+            step(X, y).backward()
+            optimizer.step()
+
+        return run
+
+    ng.manual_seed(0)
+    shapes = [(256, 784), (256,), (256, 256), (256,), (10, 256), (10,)]
+    params = [np.random.default_rng(i).standard_normal(s) * 0.05 for i, s in enumerate(shapes)]
+    onehot = np.eye(10)[labels]
+
+    def numpy() -> None:
+        W1, b1, W2, b2, W3, b3 = params
+        h1 = X_np @ W1.T + b1
+        a1 = np.maximum(h1, 0)
+        h2 = a1 @ W2.T + b2
+        a2 = np.maximum(h2, 0)
+        z = a2 @ W3.T + b3
+        shifted = z - z.max(axis=1, keepdims=True)
+        log_p = shifted - np.log(np.exp(shifted).sum(axis=1, keepdims=True))
+        _loss = -(onehot * log_p).sum() / len(labels)
+        g = (np.exp(log_p) - onehot) / len(labels)
+        gW3, gb3 = g.T @ a2, g.sum(0)
+        g = (g @ W3) * (h2 > 0)
+        gW2, gb2 = g.T @ a1, g.sum(0)
+        g = (g @ W2) * (h1 > 0)
+        gW1, gb1 = g.T @ X_np, g.sum(0)
+        for p, gp in zip(params, (gW1, gb1, gW2, gb2, gW3, gb3), strict=True):
+            p -= 0.01 * gp
+
+    return {"eager": trainer(False), "compiled": trainer(True), "numpy": numpy}
+
+
+# -- timing ---------------------------------------------------------------------------------------
+
+
+def medians(steps: dict[str, Step], repeats: int) -> dict[str, float]:
+    """Median seconds of each step, the steps interleaved so load affects them alike."""
+    for step in steps.values():
+        for _ in range(3):
+            step()  # warm up; a compiled step traces here
+    times: dict[str, list[float]] = {name: [] for name in steps}
+    gc.disable()
+    try:
+        for _ in range(repeats):
+            for name, step in steps.items():
+                start = time.perf_counter()
+                step()
+                times[name].append(time.perf_counter() - start)
+    finally:
+        gc.enable()
+    return {name: statistics.median(t) for name, t in times.items()}
+
+
+def trace_cost(repeats: int) -> dict[str, float]:
+    """Seconds of a first compiled call (the trace, with its backward) and of an eager call
+    with backward, for the chain and the MLP step; medians over fresh compiled functions."""
+    x = ng.tensor(np.random.default_rng(0).standard_normal(8), requires_grad=True)
+
+    def chain(x: ng.Tensor) -> ng.Tensor:
+        y = x
+        for _ in range(50):
+            y = (y * 0.9 + 0.1).tanh().exp()
+        return y.sum()
+
+    ng.manual_seed(0)
+    net = ng.nn.Sequential(
+        ng.nn.Linear(784, 256), ng.nn.ReLU(), ng.nn.Linear(256, 256), ng.nn.ReLU(),
+        ng.nn.Linear(256, 10),
+    )  # fmt: skip
+    rng = np.random.default_rng(0)
+    X, y = ng.tensor(rng.standard_normal((128, 784))), ng.tensor(rng.integers(0, 10, 128))
+    cross_entropy = ng.losses.get("cross_entropy")
+
+    def mlp(X: ng.Tensor, y: ng.Tensor) -> ng.Tensor:
+        return cross_entropy(net(X), y)
+
+    result = {}
+    for name, fn, args in (("chain", chain, (x,)), ("mlp", mlp, (X, y))):
+        first, eager = [], []
+        for _ in range(repeats):
+            start = time.perf_counter()
+            fn(*args).backward()
+            eager.append(time.perf_counter() - start)
+            compiled = ng.compile(fn)
+            start = time.perf_counter()
+            compiled(*args).backward()
+            first.append(time.perf_counter() - start)
+        result[f"{name}_eager"] = statistics.median(eager)
+        result[f"{name}_first_call"] = statistics.median(first)
+    return result
+
+
+def experiment_seconds(repeats: int) -> dict[str, float]:
+    """Whole ``python -m nanograd.run`` processes, eager and compile=True interleaved."""
+    env = {**os.environ, "OPENBLAS_NUM_THREADS": "1", "MPLBACKEND": "Agg"}
+    result: dict[str, float] = {}
+    with tempfile.TemporaryDirectory() as out:
+        for name in ("moons", "digits"):
+            times: dict[bool, list[float]] = {False: [], True: []}
+            for _ in range(repeats):
+                for compiled in (False, True):
+                    command = [
+                        sys.executable, "-m", "nanograd.run", f"experiments/{name}.py",
+                        "--seed", "0", "--quiet", "--out", out, f"compile={compiled}",
+                    ]  # fmt: skip
+                    start = time.perf_counter()
+                    subprocess.run(command, cwd=ROOT, env=env, check=True)
+                    times[compiled].append(time.perf_counter() - start)
+            result[f"{name}_eager"] = statistics.median(times[False])
+            result[f"{name}_compiled"] = statistics.median(times[True])
+    return result
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--repeats", type=int, default=50)
+    parser.add_argument("--experiments", action="store_true", help="also time whole runs")
+    parser.add_argument("--experiment-repeats", type=int, default=3)
+    parser.add_argument("--json", action="store_true", help="print machine-readable results")
+    args = parser.parse_args(argv)
+
+    results: dict[str, Any] = {"load_average": os.getloadavg()[0]}
+    for name, make in (("chain", chain_workloads), ("moons", moons_workloads),
+                       ("mlp", mlp_workloads)):  # fmt: skip
+        results[name] = medians(make(), args.repeats)
+    results["trace"] = trace_cost(max(3, args.repeats // 10))
+    if args.experiments:
+        results["experiments"] = experiment_seconds(args.experiment_repeats)
+    if args.json:
+        print(json.dumps(results, indent=2))
+        return 0
+    print(f"load average {results['load_average']:.1f}; medians of {args.repeats}")
+    for name in ("chain", "moons", "mlp"):
+        m = results[name]
+        print(
+            f"{name:6} numpy {m['numpy'] * 1e3:8.3f} ms   eager {m['eager'] * 1e3:8.3f} ms "
+            f"({m['eager'] / m['numpy']:.2f}x)   compiled {m['compiled'] * 1e3:8.3f} ms "
+            f"({m['compiled'] / m['numpy']:.2f}x numpy, {m['eager'] / m['compiled']:.2f}x faster)"
+        )
+    t = results["trace"]
+    for name in ("chain", "mlp"):
+        first, eager = t[f"{name}_first_call"], t[f"{name}_eager"]
+        print(
+            f"trace  {name:5} first call {first * 1e3:8.2f} ms = {first / eager:.1f}x an eager call"
+        )
+    if args.experiments:
+        e = results["experiments"]
+        for name in ("moons", "digits"):
+            print(
+                f"run    {name:6} eager {e[f'{name}_eager']:.2f} s   compiled "
+                f"{e[f'{name}_compiled']:.2f} s ({e[f'{name}_eager'] / e[f'{name}_compiled']:.2f}x)"
+            )
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
