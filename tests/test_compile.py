@@ -437,3 +437,12 @@ def _weighted(module: ng.nn.Module) -> Callable[[Any], Any]:
         return (y * weights[y.shape]).sum()
 
     return fn
+
+
+def test_under_detect_anomaly_a_compiled_function_runs_eagerly_and_is_checked() -> None:
+    step = ng.compile(lambda x: ng.ops.log(x).sum())
+    x = ng.tensor([1.0, 2.0], requires_grad=True)
+    step(x)  # traces
+    with ng.detect_anomaly(), pytest.raises(ng.AnomalyError, match="log"):
+        step(ng.tensor([-1.0, 2.0], requires_grad=True))
+    assert step.traces == 1

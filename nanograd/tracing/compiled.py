@@ -115,7 +115,9 @@ class Compiled:
         """How many times ``fn`` has been traced (once per new signature)."""
 
     def __call__(self, *args: Any) -> Any:
-        if active.recorder is not None:  # inside another trace: be part of it
+        if active.recorder is not None or autograd.walk_hook is not None:
+            # inside another trace: be part of it; under ng.detect_anomaly(): run eagerly, so
+            # that every op is checked
             return self.fn(*args)
         key = signature(args)
         entries = self._cache.get(key)
