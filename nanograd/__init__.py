@@ -7,7 +7,6 @@ op, loss and optimizer comes from a plugin, ``nanograd_std`` first among them.
 from __future__ import annotations
 
 import importlib
-from importlib import metadata
 from typing import TYPE_CHECKING, Any
 
 from nanograd import domain, inplace, ops, plugins
@@ -20,12 +19,8 @@ from nanograd.hookspecs import hookimpl
 from nanograd.registry import PluginError
 from nanograd.tensor import Tensor, as_tensor, tensor
 
-try:
-    __version__ = metadata.version(DISTRIBUTION)
-except metadata.PackageNotFoundError:  # a source tree that is not installed
-    __version__ = "0+unknown"
-
 if TYPE_CHECKING:  # imported on first use (below); named here for type checkers
+    __version__: str
     from nanograd.tracing.callback import callback as callback
     from nanograd.tracing.compiled import compile as compile
     from nanograd.tracing.recorder import TraceError as TraceError
@@ -50,7 +45,19 @@ _LAZY: dict[str, tuple[str, str | None]] = {
 }
 
 
+def _version() -> str:
+    from importlib import metadata  # slow to import, so only when the version is asked for
+
+    try:
+        return metadata.version(DISTRIBUTION)
+    except metadata.PackageNotFoundError:  # a source tree that is not installed
+        return "0+unknown"
+
+
 def __getattr__(name: str) -> Any:
+    if name == "__version__":
+        globals()[name] = version = _version()
+        return version
     target = _LAZY.get(name)
     if target is None:
         raise AttributeError(f"module 'nanograd' has no attribute {name!r}")

@@ -8,7 +8,6 @@ Every such lookup in nanograd goes through :func:`find` and fails with :class:`U
 
 from __future__ import annotations
 
-import difflib
 from collections.abc import Iterable, Mapping
 from typing import TypeVar
 
@@ -17,6 +16,8 @@ T = TypeVar("T")
 
 def did_you_mean(word: object, choices: Iterable[str]) -> str:
     """``"; did you mean 'lr'?"`` for the closest choices, or ``""`` when none is close."""
+    import difflib  # for a mistake only: not imported by every script that never makes one
+
     close = difflib.get_close_matches(str(word), sorted(choices), n=3, cutoff=0.6)
     if not close:
         return ""

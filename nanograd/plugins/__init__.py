@@ -12,13 +12,11 @@ registry is left behind.
 
 from __future__ import annotations
 
-import difflib
 import importlib
 import os
 import warnings
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from importlib import metadata
 from pathlib import Path
 from types import ModuleType
 from typing import Any
@@ -28,6 +26,7 @@ import pluggy
 from nanograd import binding
 from nanograd._distribution import DISTRIBUTION
 from nanograd.plugins import modules
+from nanograd.plugins.entry_points import entry_points
 from nanograd.registry import ENGINE_OPS, EngineOpsWarning, HookWarning, PluginError, Registry
 
 ENTRY_POINT_GROUP = "nanograd"
@@ -176,21 +175,16 @@ def _split(value: str) -> list[str]:
     return [part.strip() for part in value.split(",") if part.strip()]
 
 
-def _dist_name(ep: metadata.EntryPoint) -> str | None:
-    dist = ep.dist
-    return None if dist is None else str(dist.metadata["Name"])
-
-
 def _add_entry_points(state: _State) -> None:
     """Register the entry points of group ``nanograd``: nanograd's own first, then the rest."""
     pm = state.manager
     assert pm is not None
-    found = list(metadata.entry_points(group=ENTRY_POINT_GROUP))
-    found.sort(key=lambda ep: (_dist_name(ep) != DISTRIBUTION, ep.name))
+    found = entry_points(ENTRY_POINT_GROUP)
+    found.sort(key=lambda ep: (ep.distribution != DISTRIBUTION, ep.name))
     allowed = os.environ.get(LOAD_ENV)
     allow = None if allowed is None else set(_split(allowed))
     if allow is not None:
-        known = {ep.name for ep in found} | {d for d in map(_dist_name, found) if d}
+        known = {ep.name for ep in found} | {ep.distribution for ep in found if ep.distribution}
         unknown = sorted(allow - known)
         if unknown:
             raise PluginError(
@@ -199,7 +193,7 @@ def _add_entry_points(state: _State) -> None:
                 f"{', '.join(sorted(known)) or 'none'}"
             )
     for ep in found:
-        dist = _dist_name(ep)
+        dist = ep.distribution
         if allow is not None and ep.name not in allow and dist not in allow:
             continue
         if ep.name in state.plugins:
@@ -213,8 +207,7 @@ def _add_entry_points(state: _State) -> None:
                 f"out with {LOAD_ENV}"
             ) from exc
         _register(pm, plugin, ep.name)
-        version = ep.dist.version if ep.dist is not None else None
-        state.plugins[ep.name] = PluginInfo(ep.name, ep.value, dist, version, FROM_ENTRY_POINT)
+        state.plugins[ep.name] = PluginInfo(ep.name, ep.value, dist, ep.version, FROM_ENTRY_POINT)
 
 
 def _add_modules(state: _State, names: Sequence[str], source: str) -> list[str]:
@@ -265,6 +258,8 @@ def _warn_undecorated(pm: pluggy.PluginManager, plugin: Any, name: str) -> None:
         if attr in hooks:
             what = f"the hook {attr}"
         else:
+            import difflib  # for a likely mistake only, not on every start
+
             close = difflib.get_close_matches(attr, hooks, n=1, cutoff=0.8)
             if not close:
                 continue
@@ -280,6 +275,8 @@ def _warn_undecorated(pm: pluggy.PluginManager, plugin: Any, name: str) -> None:
 
 def _module_distribution(module: ModuleType) -> tuple[str | None, str | None]:
     """The installed distribution that provides ``module``, and its version, if any."""
+    from importlib import metadata  # only for modules named by the user: it is slow to import
+
     top = module.__name__.split(".")[0]
     names = metadata.packages_distributions().get(top, [])
     if not names:
