@@ -14,6 +14,8 @@ Workloads (forward + backward, and the optimizer step where there is one):
 Every figure is a median over repeats, the three variants of a workload interleaved.
 
     OPENBLAS_NUM_THREADS=1 python benchmarks/compile.py [--repeats 50] [--experiments] [--json]
+
+``python -m benchmarks --only W8`` runs the first four in the suite's table.
 """
 
 from __future__ import annotations
@@ -299,6 +301,36 @@ def experiment_seconds(repeats: int) -> dict[str, float]:
                 result[f"{name}_{label}"] = statistics.median(wall[compiled])
                 result[f"{name}_{label}_training"] = statistics.median(training[compiled])
     return result
+
+
+def measure(repeats: int) -> list[Any]:
+    """W8 for ``python -m benchmarks``: each workload compiled, against the hand-written NumPy
+    timed in the same run (eager's ratio in the note), and the first call's cost."""
+    from benchmarks.report import Row
+    from benchmarks.timing import interleaved
+
+    rows = []
+    workloads = (
+        ("chain", "200-op chain, shape (8,) float64, compiled", chain_workloads, 1.5),
+        ("moons", "moons demo, 20 SGD steps, compiled", moons_workloads, 2.0),
+        ("mlp", "MLP 784-256-256-10 SGD step, compiled", mlp_workloads, 1.02),
+    )
+    for name, title, make, target in workloads:
+        ms = {k: v * 1e3 for k, v in interleaved(make(), repeats).items()}
+        rows.append(
+            Row(f"W8 {name}", title, "ms", nanograd=ms["compiled"], numpy=ms["numpy"],
+                target=target, note=f"eager {ms['eager'] / ms['numpy']:.2f}x",
+                extra={"eager_ms": ms["eager"]})
+        )  # fmt: skip
+    trace = trace_cost(max(3, repeats // 10))
+    for name in ("chain", "mlp"):
+        first, eager = trace[f"{name}_first_call"] * 1e3, trace[f"{name}_eager"] * 1e3
+        rows.append(
+            Row(f"W8 trace {name}", f"first compiled call of the {name} (the trace)", "ms",
+                nanograd=first, note=f"{first / eager:.1f}x an eager call",
+                extra={"eager_ms": eager})
+        )  # fmt: skip
+    return rows
 
 
 def main(argv: list[str] | None = None) -> int:

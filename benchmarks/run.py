@@ -19,11 +19,11 @@ from pathlib import Path
 if __package__ in (None, ""):  # ``python benchmarks/run.py``: make ``benchmarks`` importable
     sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from benchmarks import chain, mlp, moons, property_suite, runner, startup
+from benchmarks import chain, compile, mlp, moons, property_suite, runner, startup
 from benchmarks.report import Row, conditions, document, table
 from benchmarks.timing import installed
 
-WORKLOADS = ("W1", "W2", "W3", "W4", "W5", "W6", "W7")
+WORKLOADS = ("W1", "W2", "W3", "W4", "W5", "W6", "W7", "W8")
 # Engines timed beside nanograd when installed, and the distribution that brings each.
 PEERS = {"pytorch": ("torch", "torch"), "hips autograd (W1)": ("autograd", "autograd")}
 
@@ -81,6 +81,7 @@ def main(argv: list[str] | None = None) -> int:
         ("W5", lambda: startup.measure(max(5, repeats // 2), args.quick)),
         ("W6", lambda: runner.measure(max(3, repeats // 4), args.quick)),
         ("W7", lambda: property_suite.measure(args.quick)),
+        ("W8", lambda: compile.measure(repeats)),
     ]
     for key, step in steps:
         if key in chosen or (key == "W2" and "W3" in chosen):

@@ -102,7 +102,7 @@ def test_the_count_of_calls_and_bytecodes_per_op_is_the_same_on_every_run() -> N
 def test_an_unknown_workload_is_a_usage_error() -> None:
     result = run_suite("--only", "W9")
     assert result.returncode == 2
-    assert "unknown workload(s) W9; choose from W1, W2, W3, W4, W5, W6, W7" in result.stderr
+    assert "unknown workload(s) W9; choose from W1, W2, W3, W4, W5, W6, W7, W8" in result.stderr
 
 
 def test_the_compile_benchmark_times_each_workload_three_ways() -> None:
@@ -121,3 +121,11 @@ def test_the_compile_benchmark_times_each_workload_three_ways() -> None:
         assert all(seconds > 0 for seconds in figures[workload].values())
     assert set(figures["trace"]) == {"chain_eager", "chain_first_call", "mlp_eager",
                                      "mlp_first_call"}  # fmt: skip
+
+
+def test_the_compile_workload_reports_rows_with_targets_in_the_suite(tmp_path: Path) -> None:
+    result = run_suite("--only", "W8", "--repeats", "1", "--json", str(tmp_path / "w8.json"))
+    assert result.returncode == 0, result.stderr
+    rows = {row["key"]: row for row in json.loads((tmp_path / "w8.json").read_text())["rows"]}
+    assert {"W8 chain", "W8 moons", "W8 mlp", "W8 trace chain", "W8 trace mlp"} <= set(rows)
+    assert rows["W8 chain"]["target"] == 1.5 and rows["W8 chain"]["numpy"] > 0
