@@ -9,7 +9,8 @@ and accumulation are recorded in the order eager runs them.
 
 What a trace cannot see is refused where it happens, naming the line of ``fn``: reading a
 traced tensor's values in Python (``float(t)``, ``t.item()``, ``bool(t)``, ``np.asarray(t)``),
-``backward()`` inside ``fn``, an op without a gradient on the way to a leaf.
+``backward()`` inside ``fn``, an in-place change, an op without a gradient on the way to a
+leaf.
 """
 
 from __future__ import annotations
@@ -22,7 +23,7 @@ from typing import Any
 
 import numpy as np
 
-from nanograd import autograd, binding, graph
+from nanograd import autograd, binding, graph, versions
 from nanograd.call import _constant, _params_from
 from nanograd.nn.module import Module
 from nanograd.tensor import Tensor
@@ -375,6 +376,15 @@ class Recorder:
 
         patch(autograd, "_plus", plus)
         patch(autograd, "_accumulate_leaf", recorder.accumulate_leaf)
+
+        def in_place(obj: Any, by: str) -> None:
+            raise TraceError(
+                f"{call_site(recorder.fn)}: {by} changes a tensor in place inside the compiled "
+                "function, which a replay would not do; keep in-place updates (optimizer.step(), "
+                "t.add_(...), t.data = ..., nn.init) outside the compiled function"
+            )
+
+        patch(versions, "_stamp", in_place)
         binding.bind(ops, function_of=recorder.wrap)
         active.recorder = recorder
         try:
