@@ -18,7 +18,8 @@ from pathlib import Path
 import numpy as np
 import plugin_fixtures
 import pytest
-from hypothesis import Phase, settings
+from hypothesis import HealthCheck, Phase, given, settings
+from hypothesis import strategies as st
 from plugin_fixtures import subprocess_env
 
 import nanograd as ng
@@ -26,7 +27,18 @@ from nanograd.check import DEFAULT_EXAMPLES
 from nanograd.domain import Case
 from nanograd.gradcheck import GradcheckError
 from nanograd.registry import Registry
-from nanograd.testing import AXIS_KINDS, check_case, check_loss, check_op, run_check
+from nanograd.testing import (
+    AXIS_KINDS,
+    Focus,
+    check_case,
+    check_loss,
+    check_op,
+    examples,
+    focus,
+    registered_ops,
+    resolve,
+    run_check,
+)
 
 # Finding the fault is what these tests are about; shrinking it (the slow part) is shown once.
 SHRUNK = settings(max_examples=60, derandomize=True, database=None)
@@ -173,11 +185,77 @@ def test_a_reduction_is_checked_on_every_kind_of_axis_with_each_keepdims(name: s
     ]
 
 
-@pytest.mark.parametrize("name", ["softmax", "cumsum", "sort", "concatenate"])
+@pytest.mark.parametrize("name", ["cumsum", "sort", "concatenate"])
 def test_an_op_along_one_axis_is_checked_on_each_axis_none_and_a_negative_one(name: str) -> None:
     outcome = run_check(name, max_examples=DEFAULT_EXAMPLES, settings=DEFAULT_RUN, seed=3)
     assert outcome.passed, outcome.errors
     assert outcome.checked == ["axis None", "axis 0", "axis 1", "axis 2", "axis negative"]
+
+
+# The kinds of axis an op that takes one cannot take (NumPy refuses them too). Every other kind,
+# with each keepdims the op takes, its domain must draw whenever the suite asks for it: then the
+# default run checks them all, whatever the op is called.
+CANNOT_TAKE: dict[str, set[str]] = {
+    "append": {"tuple"},
+    "array_split": {"None", "tuple"},
+    "concatenate": {"tuple"},
+    "cross": {"tuple"},
+    "cumprod": {"tuple"},
+    "cumsum": {"tuple"},
+    "diff": {"None", "tuple"},
+    "expand_dims": {"None"},
+    "partition": {"tuple"},
+    "repeat": {"tuple"},
+    "sort": {"tuple"},
+    "split": {"None", "tuple"},
+    "stack": {"None", "tuple"},
+}
+AXIS_OPS = [
+    name
+    for name in registered_ops("nanograd_std")
+    if resolve(name, "op").differentiable and resolve(name, "op").foci()
+]
+FOCUSED_DRAWS = settings(
+    max_examples=3, derandomize=True, database=None, phases=[Phase.generate], deadline=None,
+    suppress_health_check=list(HealthCheck),
+)  # fmt: skip
+
+
+def _drawn_foci(name: str, wanted: Focus) -> set[Focus]:
+    """The combinations of axis kind and keepdims of the examples drawn for ``wanted``."""
+    target = resolve(name, "op")
+    drawn = examples(target)
+    seen: set[Focus] = set()
+
+    @st.composite
+    def in_focus(draw: st.DrawFn) -> object:
+        with focus(wanted):
+            return draw(drawn)
+
+    @FOCUSED_DRAWS
+    @given(in_focus())
+    def draw_examples(example: object) -> None:
+        seen.add(target.focus_of(example.case))  # type: ignore[attr-defined]
+
+    draw_examples()
+    return seen
+
+
+def test_every_op_that_takes_an_axis_is_listed_with_what_it_cannot_take() -> None:
+    assert set(CANNOT_TAKE) <= set(AXIS_OPS)
+    assert {"sum", "softmax", "linalg_norm", "roll", "squeeze", "cross"} <= set(AXIS_OPS)
+
+
+@pytest.mark.parametrize("name", AXIS_OPS)
+def test_an_op_draws_each_kind_of_axis_and_keepdims_it_takes_when_the_suite_asks(
+    name: str,
+) -> None:
+    for wanted in resolve(name, "op").foci():
+        seen = _drawn_foci(name, wanted)
+        if wanted.axis in CANNOT_TAKE.get(name, set()):
+            assert wanted not in seen, f"{name} drew {wanted}, listed as one it cannot take"
+        else:
+            assert seen == {wanted}, f"{name}: asked for {wanted}, drew {sorted(map(str, seen))}"
 
 
 def test_the_seed_chooses_the_examples(fresh_plugins: FreshPlugins) -> None:

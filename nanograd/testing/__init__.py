@@ -48,6 +48,7 @@ from nanograd.testing.strategies import (
     keepdims,
     matmul_shapes,
     reduction_params,
+    sampled_from_focus,
     shapes,
     values,
 )
@@ -82,6 +83,7 @@ __all__ = [
     "axes",
     "keepdims",
     "reduction_params",
+    "sampled_from_focus",
     "Focus",
     "focus",
     "axis_kind",

@@ -47,6 +47,7 @@ __all__ = [
     "domain_cases",
     "matmul_shapes",
     "reduction_params",
+    "sampled_from_focus",
     "shapes",
     "values",
 ]
@@ -228,6 +229,28 @@ def reduction_params(
 
 
 _keepdims = keepdims
+
+
+def sampled_from_focus(
+    rows: Sequence[Any], axis_of: Callable[[Any], Any] = lambda row: row
+) -> st.SearchStrategy[Any]:
+    """One of ``rows`` (a domain's table of cases, say), drawn among those whose ``axis_of(row)``
+    is of the kind the suite asks for (see :class:`Focus`) when any is, else among all."""
+    rows = list(rows)
+    if not rows:
+        raise ValueError("sampled_from_focus needs at least one row")
+    everything = st.sampled_from(rows)
+    by_kind: dict[str, st.SearchStrategy[Any]] = {}
+    for kind in AXIS_KINDS:
+        matching = [row for row in rows if axis_kind(axis_of(row)) == kind]
+        if matching:
+            by_kind[kind] = st.sampled_from(matching)
+
+    @st.composite
+    def draw_row(draw: st.DrawFn) -> Any:
+        return draw(by_kind.get(_FOCUS.get().axis or "", everything))
+
+    return draw_row()
 
 
 # -- values ----------------------------------------------------------------------------------------

@@ -176,14 +176,15 @@ def register_ops(register: RegisterOp) -> None:
 
 
 def _softmax_cases(arrays: Any) -> Any:
-    """A tensor of one to three dimensions and an axis of it (or None, for all of it)."""
+    """A tensor of one to three dimensions and an axis of it, a tuple of its axes, or None (all
+    of it)."""
     from hypothesis import strategies as st
 
     from nanograd.domain import Case
     from nanograd.testing import axes, shapes
 
     def case(shape: tuple[int, ...]) -> Any:
-        return st.tuples(arrays(shape, -5.0, 5.0), axes(len(shape), tuples=False)).map(
+        return st.tuples(arrays(shape, -5.0, 5.0), axes(len(shape), empty=False)).map(
             lambda xa: Case((xa[0],), {"axis": xa[1]})
         )
 

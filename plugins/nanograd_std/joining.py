@@ -180,18 +180,19 @@ def _stack_cases(arrays: Any) -> Any:
 
 
 def _append_cases(arrays: Any) -> Any:
+    """Flattened (axis None: any two shapes), or along an axis, differing only there."""
     from hypothesis import strategies as st
-    from hypothesis.extra import numpy as hnp
 
     from nanograd.domain import Case
+    from nanograd.testing import axes, shapes
 
     @st.composite
     def case(draw: Any) -> Any:
-        shape = draw(hnp.array_shapes(min_dims=1, max_dims=3, max_side=3))
-        if draw(st.booleans()):  # flattened: any two shapes
-            other = draw(hnp.array_shapes(min_dims=1, max_dims=3, max_side=3))
+        shape = draw(shapes(min_dims=1, max_side=3))
+        axis = draw(axes(len(shape), tuples=False))
+        if axis is None:  # flattened: any two shapes
+            other = draw(shapes(min_dims=1, max_side=3))
             return Case((draw(arrays(shape)), draw(arrays(other))))
-        axis = draw(st.integers(-len(shape), len(shape) - 1))
         other = list(shape)
         other[axis] = draw(st.integers(1, 3))
         return Case((draw(arrays(shape)), draw(arrays(tuple(other))), axis))
@@ -205,15 +206,15 @@ def _split_cases(name: str, least: int, equal: bool) -> Callable[[Any], Any]:
 
     def cases(arrays: Any) -> Any:
         from hypothesis import strategies as st
-        from hypothesis.extra import numpy as hnp
 
         from nanograd.domain import Case
+        from nanograd.testing import axes, shapes
 
         @st.composite
         def case(draw: Any) -> Any:
-            shape = draw(hnp.array_shapes(min_dims=least, max_dims=3, max_side=4))
+            shape = draw(shapes(min_dims=least))
             fixed = {"hsplit": 1 if len(shape) > 1 else 0, "vsplit": 0, "dsplit": 2}
-            any_axis = st.integers(-len(shape), len(shape) - 1)
+            any_axis = axes(len(shape), none=False, tuples=False)
             axis = fixed[name] if name in fixed else draw(any_axis)
             length = shape[axis]
             if draw(st.booleans()):

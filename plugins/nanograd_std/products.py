@@ -278,21 +278,37 @@ def _tensordot_cases(arrays: Any) -> Any:
 
 def _cross_cases(arrays: Any) -> Any:
     """3-vectors along any axis of a and b, the other axes broadcasting, the result's vectors
-    along any axis."""
+    along any axis; or, with ``axis``, along one axis of a, b and the result alike."""
     from hypothesis import strategies as st
     from hypothesis.extra import numpy as hnp
 
     from nanograd.domain import Case
+    from nanograd.testing import axes, shapes
 
     @st.composite
     def case(draw: Any) -> Any:
-        shapes = draw(hnp.mutually_broadcastable_shapes(num_shapes=2, max_dims=2, max_side=3))
-        first, second = (list(s) for s in shapes.input_shapes)
+        # The result's dimensions, its vectors' included: as many as the kind of axis the
+        # suite asks for needs.
+        ndim = len(draw(shapes(min_dims=1, max_side=3)))
+        axis = draw(axes(ndim, tuples=False))
+        if axis is not None:  # one axis for a, b and the result alike
+            batch = draw(
+                hnp.mutually_broadcastable_shapes(
+                    num_shapes=2, min_dims=ndim - 1, max_dims=ndim - 1, max_side=3
+                )
+            )
+            first, second = (list(s) for s in batch.input_shapes)
+            first.insert(axis % ndim, 3)
+            second.insert(axis % ndim, 3)
+            a, b = draw(arrays(tuple(first))), draw(arrays(tuple(second)))
+            return Case((a, b), {"axis": axis})
+        batch = draw(hnp.mutually_broadcastable_shapes(num_shapes=2, max_dims=2, max_side=3))
+        first, second = (list(s) for s in batch.input_shapes)
         axis_a = draw(st.integers(0, len(first)))
         axis_b = draw(st.integers(0, len(second)))
         first.insert(axis_a, 3)
         second.insert(axis_b, 3)
-        ndim = len(shapes.result_shape) + 1
+        ndim = len(batch.result_shape) + 1
         axis_c = draw(st.integers(-ndim, ndim - 1))
         a, b = draw(arrays(tuple(first))), draw(arrays(tuple(second)))
         return Case((a, b, axis_a - len(first), axis_b, axis_c))

@@ -196,13 +196,15 @@ def register_ops(register: RegisterOp) -> None:
 def _drawn(
     arrays: Any, build: Callable[[Any, Any, tuple[int, ...]], Any], min_dims: int = 1
 ) -> Any:
-    """Cases built by ``build(draw, x, shape)`` from an input of up to 3 dimensions."""
+    """Cases built by ``build(draw, x, shape)`` from an input of up to 3 dimensions (each at
+    least 2 long, as many as the kind of axis the suite asks for needs)."""
     from hypothesis import strategies as st
-    from hypothesis.extra import numpy as hnp
+
+    from nanograd.testing import shapes
 
     @st.composite
     def case(draw: Any) -> Any:
-        shape = draw(hnp.array_shapes(min_dims=min_dims, max_dims=3, max_side=4))
+        shape = draw(shapes(min_dims=min_dims))
         return build(draw, draw(arrays(shape)), shape)
 
     return case()
@@ -269,19 +271,24 @@ def _atleast_cases(arrays: Any) -> Any:
 
 
 def _roll_cases(arrays: Any) -> Any:
+    """Flattened (axis None), along one axis, or along a tuple of axes with a shift each (an
+    axis given twice sometimes, whose shifts add up)."""
     from hypothesis import strategies as st
 
     from nanograd.domain import Case
+    from nanograd.testing import axes
 
     def build(draw: Any, x: Any, shape: tuple[int, ...]) -> Any:
         ndim = len(shape)
-        kind = draw(st.sampled_from(["flat", "one", "several"]))
-        if kind == "flat":
-            return Case((x, draw(st.integers(-6, 6))))
-        if kind == "one":
-            return Case((x, draw(st.integers(-6, 6)), _an_axis(draw, ndim)))
-        axes = tuple(_an_axis(draw, ndim) for _ in range(draw(st.integers(1, 3))))
-        return Case((x, tuple(draw(st.integers(-6, 6)) for _ in axes), axes))
+        shift = st.integers(-6, 6)
+        axis = draw(axes(ndim, empty=False))
+        if axis is None:
+            return Case((x, draw(shift)))
+        if isinstance(axis, int):
+            return Case((x, draw(shift), axis))
+        if draw(st.booleans()):
+            axis = (*axis, _an_axis(draw, ndim))
+        return Case((x, tuple(draw(shift) for _ in axis), axis))
 
     return _drawn(arrays, build)
 
@@ -303,10 +310,10 @@ def _repeat_cases(arrays: Any) -> Any:
     from hypothesis import strategies as st
 
     from nanograd.domain import Case
+    from nanograd.testing import axes
 
     def build(draw: Any, x: Any, shape: tuple[int, ...]) -> Any:
-        axes = st.integers(-len(shape), len(shape) - 1) if shape else st.nothing()
-        axis = draw(st.one_of(st.none(), axes))
+        axis = draw(axes(len(shape), tuples=False))
         length = x.size if axis is None else shape[axis]
         counts = st.lists(st.integers(0, 3), min_size=length, max_size=length).map(np.array)
         return Case((x, draw(st.one_of(st.integers(0, 3), counts)), axis))
