@@ -146,6 +146,12 @@ class Tensor:
         """The op that made this tensor, or None for a leaf."""
         return self._op
 
+    def is_contiguous(self) -> bool:
+        """Whether the values are laid out row by row with no gaps, as PyTorch's: false for a
+        transpose (``w.T``), a strided slice or a broadcast view. Says nothing about the
+        values, so a compiled function's gradient may ask it."""
+        return bool(self._data.flags.c_contiguous)
+
     def item(self) -> Any:
         """The value of a one-element tensor as a Python number."""
         if self._data.size != 1:

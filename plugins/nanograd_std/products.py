@@ -41,6 +41,18 @@ def _matmul(a: np.ndarray, b: np.ndarray) -> np.ndarray:
         ) from None
 
 
+def _transposed(x: Any) -> bool:
+    """Whether matrix ``x`` is laid out other than row by row, as ``w.T`` is in ``x @ w.T``.
+
+    Its gradient is then computed as the transpose of the product of the transposes, which
+    BLAS does at the same cost, so that it is laid out like ``x``: the vjp of ``.T`` turns it
+    back into a row-major gradient for ``w``, as written by hand (``g.T @ x``), instead of one
+    that a leaf's ``.grad`` or the next elementwise op has to copy across the grain. The
+    values are the same either way; only their layout follows ``x``'s.
+    """
+    return x.ndim == 2 and not x.is_contiguous()
+
+
 def _matmul_grad_a(g: Any, out: Any, a: Any, b: Any) -> Any:
     if a.ndim == 1 and b.ndim == 1:  # (n,) @ (n,) -> ()
         return g * b
@@ -48,6 +60,8 @@ def _matmul_grad_a(g: Any, out: Any, a: Any, b: Any) -> Any:
         return ng.ops.expand_dims(g, -1) * b
     if a.ndim == 1:  # (n,) @ (..., n, m) -> (..., m); the engine sums over the batch
         return (b @ ng.ops.expand_dims(g, -1)).reshape((*b.shape[:-2], b.shape[-2]))
+    if _transposed(a):
+        return (b @ g.mT).mT
     return g @ b.mT
 
 
@@ -58,6 +72,8 @@ def _matmul_grad_b(g: Any, out: Any, a: Any, b: Any) -> Any:
         return ng.ops.expand_dims(a, -1) * ng.ops.expand_dims(g, -2)
     if b.ndim == 1:  # (..., k, n) @ (n,) -> (..., k)
         return (ng.ops.expand_dims(g, -2) @ a).reshape((*a.shape[:-2], a.shape[-1]))
+    if _transposed(b):
+        return (g.mT @ a).mT
     return a.mT @ g
 
 
