@@ -138,7 +138,8 @@ def _run(
         grads[out] = seed if prev is None else _plus(prev, seed, create_graph)
     # Tensors whose gradient is complete. A tensor joins when its last consumer has been
     # processed, and leaves ``consumers`` then, so the walk holds no tensor it is done with.
-    ready = [t for t, n in consumers.items() if n == 0]
+    # Only an output can start with no consumer: every other tensor was counted from one.
+    ready = [t for t in dict.fromkeys(outputs) if consumers[t] == 0]
     for t in ready:
         del consumers[t]
     previous_mode = grad_mode.enabled

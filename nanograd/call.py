@@ -25,6 +25,9 @@ ndarray = np.ndarray
 _new = object.__new__
 
 
+_NUMBERS = (float, int, bool)
+
+
 def _constant(value: Any, op: OpDef) -> Any:
     """Normalise an operand of ``op`` that is not a tensor, which the graph records as a constant.
 
@@ -32,7 +35,7 @@ def _constant(value: Any, op: OpDef) -> Any:
     (``float32_tensor * 2.0`` stays float32); anything else becomes an ndarray, shared with the
     caller rather than copied.
     """
-    if type(value) in (float, int, bool):
+    if type(value) in _NUMBERS:
         return value
     arr = np.asarray(value)
     if arr.dtype.kind not in NUMERIC_KINDS:
@@ -219,10 +222,10 @@ def _specialised(op: OpDef) -> Callable[..., Tensor]:
                 if isinstance(b, Tensor):
                     bd = b._data
                     needs = needs or b._requires_grad
-                else:
-                    bd = b = _constant(b, op)
+                else:  # a Python number (``x * 0.9``) is kept as it is, without a call
+                    bd = b = b if type(b) in _NUMBERS else _constant(b, op)
             elif isinstance(b, Tensor):
-                ad = a = _constant(a, op)
+                ad = a = a if type(a) in _NUMBERS else _constant(a, op)
                 bd = b._data
                 needs = b._requires_grad
             else:  # neither is a tensor: the result is a constant tensor
