@@ -72,9 +72,8 @@ def _takes_any_keyword(func: Callable[..., Any]) -> bool:
 def _accepts_positional(func: Callable[..., Any], count: int) -> bool:
     if isinstance(func, np.ufunc):
         return int(func.nin) == count
-    try:
-        sig = inspect.signature(func)
-    except (TypeError, ValueError):  # builtins without a signature: trust them
+    sig = signature_of(func)
+    if sig is None:  # builtins without a signature: trust them
         return True
     try:
         sig.bind_partial(*([None] * count))

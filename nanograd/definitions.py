@@ -6,6 +6,7 @@ them; the records are made by :mod:`nanograd.declaration` and kept by :mod:`nano
 
 from __future__ import annotations
 
+import functools
 import inspect
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -112,10 +113,26 @@ class HookWarning(UserWarning):
 
 
 def signature_of(func: Callable[..., Any]) -> inspect.Signature | None:
+    """``func``'s signature, or None for a builtin without one.
+
+    Remembered for the last few hundred functions: registering an op reads its forward's
+    signature four times, and ``inspect.signature`` is a good part of what loading the
+    plugins costs at start-up.
+    """
+    try:
+        return _remembered_signature(func)
+    except TypeError:  # an unhashable callable cannot be remembered
+        return _signature(func)
+
+
+def _signature(func: Callable[..., Any]) -> inspect.Signature | None:
     try:
         return inspect.signature(func)
     except (TypeError, ValueError):  # some builtins have no signature
         return None
+
+
+_remembered_signature = functools.lru_cache(maxsize=512)(_signature)
 
 
 def required_positional(func: Callable[..., Any]) -> int:

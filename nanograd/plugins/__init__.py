@@ -17,7 +17,6 @@ import os
 import warnings
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from pathlib import Path
 from types import ModuleType
 from typing import Any
 
@@ -220,7 +219,7 @@ def _add_modules(state: _State, names: Sequence[str], source: str) -> list[str]:
             where = f" (named in {MODULES_ENV})" if source == FROM_ENV else ""
             if modules.is_path(given):
                 name, module = modules.import_file(given, where)
-                origin = str(Path(given).resolve())
+                origin = os.path.realpath(given)
             else:
                 if given in state.plugins:
                     continue

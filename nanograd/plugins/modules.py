@@ -12,7 +12,6 @@ import importlib
 import importlib.util
 import os
 import sys
-from pathlib import Path
 from types import ModuleType
 
 from nanograd.registry import PluginError
@@ -41,6 +40,8 @@ def is_path(name: str) -> bool:
 
 def import_file(given: str, where: str) -> tuple[str, ModuleType]:
     """Import a plugin given as the path of a ``.py`` file, as the module its stem names."""
+    from pathlib import Path  # here, not at the top: a start-up without such a plugin skips it
+
     path = Path(given)
     usage = "a plugin is a module name importable from PYTHONPATH, or the path of a .py file"
     if path.is_dir():
