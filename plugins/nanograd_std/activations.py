@@ -92,8 +92,8 @@ def _softplus_grad(g: Any, out: Any, x: Any, beta: float = 1.0, threshold: float
 
 
 def _softmax(x: np.ndarray, axis: Any = -1) -> np.ndarray:
-    e = np.exp(x - np.max(x, axis=axis, keepdims=True))
-    return e / np.sum(e, axis=axis, keepdims=True)
+    e = np.exp(x - x.max(axis=axis, keepdims=True))
+    return e / e.sum(axis=axis, keepdims=True)
 
 
 def _softmax_grad(g: Any, out: Any, x: Any, axis: Any = -1) -> Any:
@@ -102,8 +102,8 @@ def _softmax_grad(g: Any, out: Any, x: Any, axis: Any = -1) -> Any:
 
 
 def _log_softmax(x: np.ndarray, axis: Any = -1) -> np.ndarray:
-    shifted = x - np.max(x, axis=axis, keepdims=True)
-    return shifted - np.log(np.sum(np.exp(shifted), axis=axis, keepdims=True))
+    shifted = x - x.max(axis=axis, keepdims=True)
+    return shifted - np.log(np.exp(shifted).sum(axis=axis, keepdims=True))
 
 
 def _log_softmax_grad(g: Any, out: Any, x: Any, axis: Any = -1) -> Any:

@@ -49,7 +49,7 @@ def _count(shape: tuple[int, ...], axis: Any) -> int:
 
 
 def _sum(x: np.ndarray, axis: Any = None, keepdims: bool = False) -> np.ndarray:
-    return np.sum(x, axis=axis, keepdims=keepdims)
+    return x.sum(axis=axis, keepdims=keepdims)  # the method: np.sum's Python wrapper costs more
 
 
 def _sum_grad(g: Any, out: Any, x: Any, axis: Any = None, keepdims: bool = False) -> Any:
@@ -57,7 +57,7 @@ def _sum_grad(g: Any, out: Any, x: Any, axis: Any = None, keepdims: bool = False
 
 
 def _mean(x: np.ndarray, axis: Any = None, keepdims: bool = False) -> np.ndarray:
-    return np.mean(x, axis=axis, keepdims=keepdims)
+    return x.mean(axis=axis, keepdims=keepdims)
 
 
 def _mean_grad(g: Any, out: Any, x: Any, axis: Any = None, keepdims: bool = False) -> Any:
@@ -136,7 +136,7 @@ def _prod_cases(arrays: Any) -> Any:
 
 
 def _max(x: np.ndarray, axis: Any = None, keepdims: bool = False) -> np.ndarray:
-    return np.max(x, axis=axis, keepdims=keepdims)
+    return x.max(axis=axis, keepdims=keepdims)
 
 
 def _min(x: np.ndarray, axis: Any = None, keepdims: bool = False) -> np.ndarray:
