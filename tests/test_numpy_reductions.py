@@ -58,6 +58,14 @@ def test_diff_matches_numpy(kwargs: dict[str, Any]) -> None:
     agrees_with_numpy("diff", X, **kwargs)
 
 
+def test_diff_names_itself_and_the_valid_axes_for_an_axis_that_is_not_one() -> None:
+    x = ng.tensor(X)
+    with pytest.raises(TypeError, match=r"diff: axis must be an integer from -3 to 2, got None"):
+        ng.ops.diff(x, axis=None)
+    with pytest.raises(ValueError, match=r"diff: axis 3 is out of range for an input of 3 dim"):
+        ng.ops.diff(x, axis=3)
+
+
 def test_diff_keeps_float32_with_a_python_number_at_either_end() -> None:
     x = X.astype(np.float32)
     assert ng.ops.diff(ng.tensor(x), prepend=0.0, append=1.0).dtype == np.float32

@@ -7,6 +7,7 @@ None has a gradient of its own: each is the ops it calls, whose gradients move `
 
 from __future__ import annotations
 
+import operator
 from collections.abc import Callable, Sequence
 from typing import Any
 
@@ -19,9 +20,15 @@ from nanograd.contract import RegisterOp
 
 def _axis(axis: Any, ndim: int, op: str, what: str = "axis") -> int:
     """``axis`` as a non-negative int, or NumPy's error naming the op."""
-    if not -ndim <= int(axis) < ndim:
+    try:
+        index = operator.index(axis)
+    except TypeError:
+        raise TypeError(
+            f"{op}: {what} must be an integer from {-ndim} to {ndim - 1}, got {axis!r}"
+        ) from None
+    if not -ndim <= index < ndim:
         raise ValueError(f"{op}: {what} {axis} is out of range for an input of {ndim} dimensions")
-    return int(axis) % ndim
+    return index % ndim
 
 
 def _axes(axes: Any, ndim: int, op: str, what: str) -> list[int]:

@@ -15,6 +15,7 @@ import nanograd as ng
 from nanograd import domain
 from nanograd.contract import RegisterOp
 from nanograd_std.cases import along_axis
+from nanograd_std.rearranging import _axis
 from nanograd_std.reductions import divides_safely
 
 
@@ -68,9 +69,7 @@ def diff(a: Any, n: int = 1, axis: int = -1, prepend: Any = None, append: Any = 
         return a
     if a.ndim == 0:
         raise ValueError("diff needs an input of at least one dimension, got a 0-d tensor")
-    if not -a.ndim <= axis < a.ndim:
-        raise ValueError(f"diff: axis {axis} is out of range for shape {a.shape}")
-    axis %= a.ndim
+    axis = _axis(axis, a.ndim, "diff")
     pieces = []
     for extra in (prepend, a, append):
         if extra is None:
