@@ -1,7 +1,9 @@
 """Making tensors from nothing: zeros, ones, ranges and random draws, with NumPy's dtypes.
 
 Shapes are given as NumPy does (``ng.zeros((2, 3))``) or as PyTorch does (``ng.zeros(2, 3)``).
-The arrays made here are new, so the tensors wrap them without a second copy.
+The arrays made here are new, so the tensors wrap them without a second copy. Random draws go
+through an ``@ng.callback`` function, so a compiled program draws afresh on every call, from the
+same generator and in the same order as eager.
 """
 
 from __future__ import annotations
@@ -11,6 +13,7 @@ from typing import Any
 import numpy as np
 
 from nanograd.tensor import Tensor, wrap
+from nanograd.tracing.callback import callback
 
 
 def _shape(shape: tuple[Any, ...]) -> tuple[int, ...]:
@@ -63,9 +66,7 @@ def randn(
     requires_grad: bool = False,
 ) -> Tensor:
     """Standard normal draws from ``generator`` (a ``numpy.random.Generator``; fresh if None)."""
-    rng = generator if generator is not None else np.random.default_rng()
-    data = rng.standard_normal(_shape(shape)).astype(dtype, copy=False)
-    return _leaf(data, requires_grad)
+    return _leaf(_draw(generator, "standard_normal", _shape(shape), dtype), requires_grad)
 
 
 def rand(
@@ -75,6 +76,14 @@ def rand(
     requires_grad: bool = False,
 ) -> Tensor:
     """Uniform draws on [0, 1) from ``generator`` (fresh if None)."""
+    return _leaf(_draw(generator, "random", _shape(shape), dtype), requires_grad)
+
+
+@callback  # drawn again on every call, a compiled program's too
+def _draw(
+    generator: np.random.Generator | None, method: str, shape: tuple[int, ...], dtype: Any
+) -> np.ndarray:
+    """``generator.<method>(shape)`` as ``dtype``; a fresh generator if None, on every call."""
     rng = generator if generator is not None else np.random.default_rng()
-    data = rng.random(_shape(shape)).astype(dtype, copy=False)
-    return _leaf(data, requires_grad)
+    data: np.ndarray = getattr(rng, method)(shape).astype(dtype, copy=False)
+    return data

@@ -283,6 +283,36 @@ def test_a_callback_runs_again_on_every_replay() -> None:
     assert step.traces == 1
 
 
+@pytest.mark.parametrize("draw", [ng.randn, ng.rand])
+def test_random_draws_inside_are_fresh_on_every_replay_as_eager(draw: Any) -> None:
+    w = ng.tensor([[0.5, -1.0, 2.0], [1.5, 0.25, -0.75]], requires_grad=True)
+
+    def make(generator: np.random.Generator) -> Callable[[ng.Tensor], ng.Tensor]:
+        def fn(x: ng.Tensor) -> ng.Tensor:
+            noise = draw(2, 3, generator=generator, dtype=np.float32)
+            return ((x + noise) * w).sum(axis=1) * draw(2, generator=generator)
+
+        return fn
+
+    eager_rng, compiled_rng = np.random.default_rng(7), np.random.default_rng(7)
+    eager, step = make(eager_rng), ng.compile(make(compiled_rng))
+    outputs = []
+    for seed in [None, None, None, 11, None]:
+        if seed is not None:  # reseeded between calls: the replay follows the new state
+            eager_rng.bit_generator.state = np.random.default_rng(seed).bit_generator.state
+            compiled_rng.bit_generator.state = np.random.default_rng(seed).bit_generator.state
+        x = ng.tensor(np.arange(6.0).reshape(2, 3))
+        expected = run(eager, [x], [w], np.array([1.0, -2.0]))
+        got = run(step, [x], [w], np.array([1.0, -2.0]))
+        for e, c in zip(expected, got, strict=True):
+            assert same(e, c), (e, c)
+        outputs.append(got[0])
+    assert step.traces == 1
+    assert not any(same(outputs[0], later) for later in outputs[1:])  # not frozen
+    unseeded = ng.compile(lambda x: x + draw(3))
+    assert not same(unseeded(ng.zeros(3)), unseeded(ng.zeros(3)))
+
+
 def test_source_shows_the_replayed_program() -> None:
     step = ng.compile(lambda x: (x * x).sum())
     step(ng.tensor([1.0, 2.0], requires_grad=True))

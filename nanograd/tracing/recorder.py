@@ -122,6 +122,11 @@ class Recorder:
             return slot
         if self.phase is self.backward:
             return Const(t._data)
+        slot = self.slot_of.get(id(t._data))
+        if slot is not None and t._op is None:
+            # a tensor wrapping an array the trace computes (a callback's draw, ng.randn)
+            self.bind(t, slot)
+            return slot
         if t._requires_grad and t._op is not None:
             raise TraceError(
                 f"{call_site(self.fn)}: the compiled function uses a tensor made by op "
