@@ -313,6 +313,31 @@ def test_random_draws_inside_are_fresh_on_every_replay_as_eager(draw: Any) -> No
     assert not same(unseeded(ng.zeros(3)), unseeded(ng.zeros(3)))
 
 
+@pytest.mark.parametrize("saturated_first", [False, True])
+def test_bce_clamps_exact_zeros_and_ones_on_every_replay_as_eager(saturated_first: bool) -> None:
+    inner = np.array([0.2, 0.7, 0.5, 0.9])
+    saturated = np.array([0.0, 0.7, 1.0, 0.9])  # log 0 clamped at -100, gradient finite
+    target = ng.tensor([1.0, 0.0, 0.0, 1.0])
+    p = ng.tensor(inner, requires_grad=True)
+
+    def fn(p: ng.Tensor) -> ng.Tensor:
+        return ng.losses.bce(p, target, reduction="sum")
+
+    order = [saturated, inner, saturated] if saturated_first else [inner, saturated, inner]
+    step = ng.compile(fn)
+    for values in order:
+        p.data = values.copy()
+        expected = run(fn, [p], [p], None)
+        got = run(step, [p], [p], None)
+        for e, c in zip(expected, got, strict=True):
+            assert same(e, c), (e, c)
+        assert np.isfinite(got[1]).all()
+    assert step.traces == 1
+    p.data = np.array([0.5, 1.5, 0.5, 0.5])  # the range check runs on a replay too
+    with pytest.raises(ValueError, match=r"bce: input must hold probabilities in \[0, 1\]"):
+        step(p)
+
+
 def test_source_shows_the_replayed_program() -> None:
     step = ng.compile(lambda x: (x * x).sum())
     step(ng.tensor([1.0, 2.0], requires_grad=True))

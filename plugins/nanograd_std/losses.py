@@ -145,11 +145,7 @@ def bce(input: Any, target: Any, weight: Any = None, reduction: str = "mean") ->
     _reduction("bce", reduction)
     x = _input("bce", input)
     t = _float_target("bce", x, target)
-    if x.size and (np.min(x.data) < 0 or np.max(x.data) > 1):
-        raise ValueError(
-            f"bce: input must hold probabilities in [0, 1] (input of shape {x.shape} ranges over "
-            f"[{np.min(x.data):.4g}, {np.max(x.data):.4g}]); for raw scores use bce_with_logits"
-        )
+    _check_probabilities(x)
     loss = -(t * _clamped_log(x) + (1 - t) * _clamped_log(1 - x))
     w = _elementwise_weight("bce", "weight", weight, x)
     if w is not None:
@@ -162,13 +158,26 @@ def _positive(t: Any) -> np.ndarray:
     return np.asarray((t.data if isinstance(t, Tensor) else t) > 0)
 
 
+@ng.callback  # checked on every call, a compiled program's too
+def _check_probabilities(x: Tensor) -> None:
+    if x.size and (np.min(x.data) < 0 or np.max(x.data) > 1):
+        raise ValueError(
+            f"bce: input must hold probabilities in [0, 1] (input of shape {x.shape} ranges over "
+            f"[{np.min(x.data):.4g}, {np.max(x.data):.4g}]); for raw scores use bce_with_logits"
+        )
+
+
+@ng.callback  # read from each call's values, in a compiled program too
+def _zeros(p: Tensor) -> np.ndarray:
+    return np.asarray(p.data == 0)
+
+
 def _clamped_log(p: Tensor) -> Tensor:
     """max(log p, -100) for p in [0, 1], PyTorch's clamp. Where p is 0 the log is taken of 1
     instead and replaced by -100, so the gradient there is the clamp's slope, 0, rather than
-    0·∞ = nan (a float32 sigmoid saturates to exactly 0 or 1 near |x| = 17)."""
-    zero = p.data == 0
-    if not zero.any():
-        return ng.ops.maximum(ng.ops.log(p), -100.0)
+    0·∞ = nan (a float32 sigmoid saturates to exactly 0 or 1 near |x| = 17). One formula for
+    every p, without a branch on the values, so a compiled program gives the same for any."""
+    zero = _zeros(p)
     log_p = ng.ops.maximum(ng.ops.log(ng.ops.where(zero, 1.0, p)), -100.0)
     return ng.ops.where(zero, -100.0, log_p)
 
