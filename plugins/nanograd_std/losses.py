@@ -173,10 +173,17 @@ def _zeros(p: Tensor) -> np.ndarray:
 
 
 def _clamped_log(p: Tensor) -> Tensor:
-    """max(log p, -100) for p in [0, 1], PyTorch's clamp. Where p is 0 the log is taken of 1
-    instead and replaced by -100, so the gradient there is the clamp's slope, 0, rather than
-    0·∞ = nan (a float32 sigmoid saturates to exactly 0 or 1 near |x| = 17). One formula for
-    every p, without a branch on the values, so a compiled program gives the same for any."""
+    """max(log p, -100) for p in [0, 1], PyTorch's clamp, with the gradient where p is 0 the
+    clamp's slope, 0, rather than 0·∞ = nan (a float32 sigmoid saturates to exactly 0 or 1 near
+    |x| = 17). One formula for every value, without a branch on them, so that a compiled
+    program gives what eager gives whichever inputs it meets."""
+    tiny = float(np.finfo(p.dtype).smallest_subnormal)
+    if np.log(tiny) <= -100.0:
+        # log of p raised to the smallest subnormal: the same log wherever it is above -100,
+        # and at most -100 (so clamped to it) where p was smaller, or 0; one op more than the
+        # bare log, and the same bits as it
+        return ng.ops.maximum(ng.ops.log(ng.ops.maximum(p, tiny)), -100.0)
+    # float16's smallest log is about -17: take the log of 1 where p is 0, then put -100 there
     zero = _zeros(p)
     log_p = ng.ops.maximum(ng.ops.log(ng.ops.where(zero, 1.0, p)), -100.0)
     return ng.ops.where(zero, -100.0, log_p)
