@@ -40,16 +40,7 @@ def start_time(pid: int) -> str | None:
         if len(fields) > 19:
             return f"{boot.strip()}:{fields[19]}"
         return None
-    if os.name != "posix":
-        return None
-    try:
-        found = subprocess.run(
-            ["ps", "-o", "lstart=", "-p", str(pid)],
-            capture_output=True, text=True, timeout=10, check=False,
-        )  # fmt: skip
-    except (OSError, subprocess.SubprocessError):
-        return None
-    return found.stdout.strip() or None
+    return _ps(pid, "lstart")
 
 
 def command(pid: int) -> str | None:
@@ -57,11 +48,16 @@ def command(pid: int) -> str | None:
     raw = _read(_PROC / str(pid) / "cmdline")
     if raw is not None:
         return " ".join(raw.split("\0")).strip() or None
+    return _ps(pid, "command")
+
+
+def _ps(pid: int, column: str) -> str | None:
+    """One column of ``ps`` for process ``pid``: where there is no /proc (macOS, the BSDs)."""
     if os.name != "posix":
         return None
     try:
         found = subprocess.run(
-            ["ps", "-o", "command=", "-p", str(pid)],
+            ["ps", "-o", f"{column}=", "-p", str(pid)],
             capture_output=True, text=True, timeout=10, check=False,
         )  # fmt: skip
     except (OSError, subprocess.SubprocessError):
