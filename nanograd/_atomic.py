@@ -25,8 +25,13 @@ def _file_mode() -> int:
 
 
 @contextmanager
-def atomic_open(path: str | os.PathLike[str]) -> Iterator[BinaryIO]:
-    """A binary file handle whose contents replace ``path`` only if the block succeeds."""
+def atomic_open(path: str | os.PathLike[str], durable: bool = True) -> Iterator[BinaryIO]:
+    """A binary file handle whose contents replace ``path`` only if the block succeeds.
+
+    ``durable`` flushes the contents to the disk before the rename, so that even a power cut
+    leaves the old file or the new one. Without it the write is still all or nothing for every
+    reader and for a process killed half-way (the kernel holds the data), only not across a
+    power cut; it is for a file rewritten often that another, durable file can remake."""
     target = Path(path)
     fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
     try:
@@ -35,14 +40,15 @@ def atomic_open(path: str | os.PathLike[str]) -> Iterator[BinaryIO]:
                 os.fchmod(handle.fileno(), _file_mode())
             yield handle
             handle.flush()
-            os.fsync(handle.fileno())
+            if durable:
+                os.fsync(handle.fileno())
         os.replace(tmp, target)
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
         raise
 
 
-def atomic_write_bytes(path: str | os.PathLike[str], data: bytes) -> None:
-    """Write ``data`` to ``path`` all or nothing."""
-    with atomic_open(path) as handle:
+def atomic_write_bytes(path: str | os.PathLike[str], data: bytes, durable: bool = True) -> None:
+    """Write ``data`` to ``path`` all or nothing (``durable``: see :func:`atomic_open`)."""
+    with atomic_open(path, durable) as handle:
         handle.write(data)

@@ -86,13 +86,15 @@ class RunFolder:
             self.failure = failure
         return failure
 
-    def write_bytes(self, name: str, data: bytes) -> Path:
+    def write_bytes(self, name: str, data: bytes, durable: bool = True) -> Path:
+        """Write ``name`` atomically; ``durable=False`` skips the flush to disk (see
+        :func:`nanograd._atomic.atomic_open`)."""
         with self.writing(name) as path:
-            atomic_write_bytes(path, data)
+            atomic_write_bytes(path, data, durable)
         return path
 
-    def write_text(self, name: str, text: str) -> Path:
-        return self.write_bytes(name, text.encode("utf-8"))
+    def write_text(self, name: str, text: str, durable: bool = True) -> Path:
+        return self.write_bytes(name, text.encode("utf-8"), durable)
 
     def write_json(self, name: str, value: Any) -> Path:
         return self.write_text(name, json.dumps(_finite(value), indent=2) + "\n")

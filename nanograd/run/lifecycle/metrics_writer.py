@@ -3,17 +3,24 @@
 Columns: epoch, train_loss, the training metrics, val_loss, the validation metrics, lr, seconds,
 then anything other plugins added. Numbers are written with ``repr``, which reads back to the
 same float, so two runs can be compared exactly. The whole file is rewritten atomically each
-epoch (it is small), so a reader never sees half a row and, after a resume, the file matches the
-checkpoint's history exactly.
+epoch, so a reader never sees half a row and, after a resume, the file matches the checkpoint's
+history exactly.
+
+Each epoch renders only its own row (the earlier rows' text is kept), and the file is flushed to
+disk only as often as the checkpoint is written (and at the start and end of the run): a power
+cut can lose the newest rows, never the file, and ``--resume`` rewrites it from the checkpoint's
+history. A killed process loses nothing, as the kernel holds what was written.
 """
 
 from __future__ import annotations
 
 import csv
 import io
+import time
 from typing import Any
 
 from nanograd.hookspecs import hookimpl
+from nanograd.run import training
 from nanograd.run.context import Run
 
 FILE = "metrics.csv"
@@ -43,12 +50,17 @@ def columns(rows: list[dict[str, float]]) -> list[str]:
 
 def to_csv(rows: list[dict[str, float]]) -> str:
     header = columns(rows)
+    return _line(header) + "".join(_row_line(row, header) for row in rows)
+
+
+def _line(cells: list[str]) -> str:
     out = io.StringIO()
-    writer = csv.writer(out, lineterminator="\n")
-    writer.writerow(header)
-    for row in rows:
-        writer.writerow([_cell(row.get(key)) for key in header])
+    csv.writer(out, lineterminator="\n").writerow(cells)
     return out.getvalue()
+
+
+def _row_line(row: dict[str, float], header: list[str]) -> str:
+    return _line([_cell(row.get(key)) for key in header])
 
 
 def _cell(value: Any) -> str:
@@ -62,21 +74,49 @@ def _cell(value: Any) -> str:
 class MetricsWriter:
     """Keeps metrics.csv equal to ``run.history``."""
 
-    def _write(self, run: Run) -> None:
+    def __init__(self) -> None:
+        self._rows: list[dict[str, float]] = []  # the history rows rendered in ``_lines``
+        self._header: list[str] = []
+        self._lines: list[str] = []
+        self._synced = time.monotonic()  # when metrics.csv was last flushed to disk
+
+    def _text(self, history: list[dict[str, float]], whole: bool) -> str:
+        """The CSV of ``history``, rendering only the rows added since the last call (all of
+        them when ``whole``, the history was rewound or a row brought a new column)."""
+        done = len(self._rows)
+        kept = (
+            not whole
+            and len(history) >= done
+            and all(history[i] is row for i, row in enumerate(self._rows))
+        )
+        new_rows = history[done:] if kept else history
+        known = set(self._header)
+        if not kept or any(key not in known for row in new_rows for key in row):
+            self._header = columns(history)
+            self._lines, new_rows = [], history
+        self._lines.extend(_row_line(row, self._header) for row in new_rows)
+        self._rows = list(history)
+        return _line(self._header) + "".join(self._lines)
+
+    def _write(self, run: Run, whole: bool) -> None:
         if run.folder is None or not (run.history or run.folder.file(FILE).exists()):
             return
         # An empty history after a written row: the epoch was cut back (its hooks failed).
-        run.folder.write_text(FILE, to_csv(run.history) if run.history else "epoch\n")
+        text = self._text(run.history, whole) if run.history else "epoch\n"
+        durable = whole or time.monotonic() - self._synced >= training.CHECKPOINT_SECONDS
+        run.folder.write_text(FILE, text, durable)
+        if durable:
+            self._synced = time.monotonic()
         run.add_file(FILE)
 
     @hookimpl
     def nanograd_run_start(self, run: Run) -> None:
-        self._write(run)  # after a resume: exactly the history the checkpoint holds
+        self._write(run, whole=True)  # after a resume: exactly the history the checkpoint holds
 
     @hookimpl(trylast=True)
     def nanograd_epoch_end(self, run: Run, epoch: int, metrics: dict[str, float]) -> None:
-        self._write(run)
+        self._write(run, whole=False)
 
     @hookimpl
     def nanograd_run_end(self, run: Run, status: str, metrics: dict[str, float]) -> None:
-        self._write(run)  # the history may have been cut back to the last snapshot
+        self._write(run, whole=True)  # the history may have been cut back to the last snapshot
