@@ -7,10 +7,14 @@ from __future__ import annotations
 
 import sys
 from collections.abc import Callable
+from pathlib import Path
 from types import FrameType
 from typing import Any
 
 import numpy as np
+
+if __package__ in (None, ""):  # ``python benchmarks/chain.py``: make ``benchmarks`` importable
+    sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 import nanograd as ng
 from benchmarks.report import Row
@@ -169,3 +173,9 @@ def measure(repeats: int) -> list[Row]:
             extra=extra,
         )
     ]  # fmt: skip
+
+
+if __name__ == "__main__":  # W1 alone, as ``python -m benchmarks --only W1`` (its flags too)
+    from benchmarks.run import main
+
+    raise SystemExit(main(["--only", "W1", *sys.argv[1:]]))
