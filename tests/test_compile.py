@@ -346,6 +346,29 @@ def test_source_shows_the_replayed_program() -> None:
     assert "def backward(" in source
 
 
+def test_calls_a_replay_can_do_without_are_left_out_with_eager_bits() -> None:
+    """An L2 penalty's gradient broadcasts a 0-d gradient before each mul (left to the mul)
+    and computes g * p twice for p * p (once); a linear layer's gradient transposes W.T back
+    (W itself). The mean's broadcast stays: the division by a number needs its shape."""
+    rng = np.random.default_rng(0)
+    w = ng.tensor(rng.standard_normal((4, 3)), requires_grad=True)
+    b = ng.tensor(rng.standard_normal(4), requires_grad=True)
+
+    def loss(x: ng.Tensor) -> ng.Tensor:
+        penalty = (w * w).sum() + (b * b).sum()
+        return (x @ w.T + b).relu().mean() + 1e-4 * penalty
+
+    xs = [ng.tensor(rng.standard_normal((5, 3)), requires_grad=True) for _ in range(3)]
+    step = assert_same_as_eager(loss, [[x] for x in xs], [w, b, *xs])
+    source = step.source()
+    assert source.count("broadcast_to(") == 1
+    calls = [line.split(" = ", 1)[1] for line in source.splitlines() if " = " in line]
+    assert len(calls) == len(set(calls)), source  # no call made twice on the same operands
+    # eager transposes W.T back for x's gradient, and g.T @ x back for W's and then its .T:
+    # three of the four transposes undo another, only g.T stays
+    assert source.split("def backward")[1].count("transpose(") == 1
+
+
 # -- every registered op, every module ----------------------------------------------------------
 
 

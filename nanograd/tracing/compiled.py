@@ -25,8 +25,9 @@ from nanograd.definitions import OpDef
 from nanograd.nn.module import Module
 from nanograd.tensor import Tensor, wrap
 from nanograd.tracing.callback import active
-from nanograd.tracing.program import Program, generate
+from nanograd.tracing.program import Program, generate, uses
 from nanograd.tracing.recorder import Recorder, TraceError
+from nanograd.tracing.simplify import simplify, transposes_in
 from nanograd.versions import clock
 
 CACHE_SIZE = 8
@@ -158,12 +159,21 @@ class Compiled:
                 autograd._run([first], [seed], True, False, None)
         leaves, grad_slots = self._leaves(recorder, args)
         name = getattr(self.fn, "__name__", "fn")
+        outputs_kept = [s for s in out_slots if isinstance(s, int)]
+        backward = None
+        needed: set[int] = set()
+        if seed_slot is not None:
+            grads = {g for g in grad_slots if g is not None}
+            forward_transposes = transposes_in(recorder.forward, recorder.shapes)
+            backward = simplify(recorder.backward, grads, recorder.shapes, forward_transposes)
+            needed = grads.union(*(uses(ins) for ins in backward))
+        forward = simplify(recorder.forward, set(outputs_kept) | needed, recorder.shapes)
         program = generate(
             name,
             [*recorder.args, *(slot for _, slot in recorder.captured)],
-            recorder.forward,
-            [s for s in out_slots if isinstance(s, int)],
-            recorder.backward if seed_slot is not None else None,
+            forward,
+            outputs_kept,
+            backward,
             seed_slot,
             grad_slots,
         )

@@ -91,9 +91,9 @@ class Program:
     saved: list[int] = field(default_factory=list)
 
 
-def _as_result(x: Any) -> Any:
-    """As the engine's op call: a NumPy scalar result becomes a 0-d array."""
-    return x if type(x) is ndarray else np.asarray(x)
+_as_result = np.asarray
+"""As the engine's op call: a NumPy scalar result becomes a 0-d array, an array stays as it is
+(the engine tests ``type(out) is ndarray`` first; the one call is cheaper in a program)."""
 
 
 def _as_results(outs: Any) -> list[Any]:
@@ -140,18 +140,19 @@ def _operand(x: Any, ns: _Namespace) -> str:
     if isinstance(x, AsTensor):
         return f"_wrap(v{x.slot})"
     value = x.value
-    if _literal(value):
+    if literal(value):
         return repr(value)
     return ns.name(value, "k")
 
 
-def _literal(value: Any) -> bool:
-    """A value whose repr is itself in source (axis=(0, 1), 0.5, 'tanh'): written inline."""
+def literal(value: Any) -> bool:
+    """A value whose repr is itself in source (axis=(0, 1), 0.5, 'tanh'): written inline, and
+    compared by value when two calls are matched (:mod:`nanograd.tracing.simplify`)."""
     if value is None or type(value) in (bool, int, str):
         return True
     if type(value) is float:
         return bool(np.isfinite(value))
-    return type(value) is tuple and all(_literal(v) for v in value)
+    return type(value) is tuple and all(literal(v) for v in value)
 
 
 def _param(value: Any, ns: _Namespace) -> str:
@@ -167,7 +168,8 @@ def _line(ins: Instruction, ns: _Namespace) -> str:
     call_args = [f"[{', '.join(args)}]"] if ins.variadic else args
     call_args += [f"{key}={_param(v, ns)}" for key, v in ins.params.items()]
     if ins.kind == "plus":
-        return f"v{ins.outputs[0]} = _as_result({args[0]} + {args[1]})"
+        total = f"{args[0]} + {args[1]}"
+        return f"v{ins.outputs[0]} = " + (f"_as_result({total})" if ins.zero_d else total)
     if ins.kind == "copy":
         return f"v{ins.outputs[0]} = _copy({args[0]})"
     call = f"{ns.name(ins.function, ins.name)}({', '.join(call_args)})"
@@ -184,7 +186,8 @@ def _line(ins: Instruction, ns: _Namespace) -> str:
     return f"{targets}{',' if len(ins.outputs) == 1 else ''} = {call}"
 
 
-def _uses(ins: Instruction) -> list[int]:
+def uses(ins: Instruction) -> list[int]:
+    """The slots an instruction reads, operands and parameters."""
     used = [x if isinstance(x, int) else x.slot for x in ins.operands if not isinstance(x, Const)]
     for v in ins.params.values():
         items = v.items if isinstance(v, SlotTuple) else (v,)
@@ -198,12 +201,12 @@ def _body(
     """The lines of one phase, each slot deleted after its last use unless ``keep`` has it."""
     last: dict[int, int] = {}
     for i, ins in enumerate(instructions):
-        for s in _uses(ins):
+        for s in uses(ins):
             last[s] = i
     lines = []
     for i, ins in enumerate(instructions):
         lines.append(f"    {_line(ins, ns)}")
-        dead = sorted({s for s in _uses(ins) if last[s] == i and s not in keep and s in defined})
+        dead = sorted({s for s in uses(ins) if last[s] == i and s not in keep and s in defined})
         for o in ins.outputs:
             if o is not None:
                 defined.add(o)
@@ -228,7 +231,7 @@ def generate(
     produced = set(inputs) | {o for ins in forward for o in ins.outputs if o is not None}
     saved: list[int] = []
     if backward is not None:
-        wanted = {s for ins in backward for s in _uses(ins)} | {
+        wanted = {s for ins in backward for s in uses(ins)} | {
             g for g in leaf_grads if g is not None
         }
         saved = sorted(s for s in wanted if s in produced)

@@ -81,6 +81,7 @@ class Recorder:
         self.fn = fn
         self.n_slots = 0
         self.slot_of: dict[int, int] = {}  # id(tensor or array or callback number) -> slot
+        self.shapes: dict[int, tuple[tuple[int, ...], Any]] = {}  # slot -> its array's shape, dtype
         self.alive: list[Any] = []  # holds everything in slot_of, so no id is reused
         self.forward: list[Instruction] = []
         self.backward: list[Instruction] = []
@@ -100,6 +101,9 @@ class Recorder:
         slot = self.n_slots
         self.n_slots += 1
         self.alive.append(value)
+        array = value._data if isinstance(value, Tensor) else value
+        if isinstance(array, ndarray):
+            self.shapes[slot] = (array.shape, array.dtype)
         return slot
 
     def bind(self, value: Any, slot: int) -> None:
@@ -272,7 +276,8 @@ class Recorder:
     def plus(self, a: Tensor, b: Tensor, result: Tensor) -> None:
         operands = [self.slot(a), self.slot(b)]
         out = self.result_slot(result, "")
-        self.phase.append(Instruction(np.add, "add", operands, {}, [out], "plus"))
+        zero_d = result._data.ndim == 0  # two 0-d arrays add to a NumPy scalar
+        self.phase.append(Instruction(np.add, "add", operands, {}, [out], "plus", zero_d=zero_d))
 
     # -- what cannot be traced ---------------------------------------------------------------
 
