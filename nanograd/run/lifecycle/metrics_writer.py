@@ -2,14 +2,20 @@
 
 Columns: epoch, train_loss, the training metrics, val_loss, the validation metrics, lr, seconds,
 then anything other plugins added. Numbers are written with ``repr``, which reads back to the
-same float, so two runs can be compared exactly. The whole file is rewritten atomically each
-epoch, so a reader never sees half a row and, after a resume, the file matches the checkpoint's
-history exactly.
+same float, so two runs can be compared exactly. The whole file is rewritten atomically, so a
+reader never sees half a row and, after a resume, the file matches the checkpoint's history
+exactly.
 
-Each epoch renders only its own row (the earlier rows' text is kept), and the file is flushed to
-disk only as often as the checkpoint is written (and at the start and end of the run): a power
-cut can lose the newest rows, never the file, and ``--resume`` rewrites it from the checkpoint's
-history. A killed process loses nothing, as the kernel holds what was written.
+The first epoch's row is written at once; after it the file is rewritten at most every
+:data:`WRITE_SECONDS` (and whenever the checkpoint may be, see
+:data:`~nanograd.run.training.CHECKPOINT_SECONDS`), and always when the run ends, however it
+ends. Rewriting it after every epoch of a fast run cost more than the epoch's training (the
+rename that replaces the file waits for the file system); a person or a tool watching the file
+still sees each new row within a second. Each write renders only the rows added since the last
+one (the earlier rows' text is kept), and the file is flushed to disk only as often as the
+checkpoint is written (and at the start and end of the run): a power cut can lose the newest
+rows, never the file, and ``--resume`` rewrites it from the checkpoint's history. A killed process
+loses at most the last second's rows, which ``--resume`` trains again from the checkpoint.
 """
 
 from __future__ import annotations
@@ -24,6 +30,7 @@ from nanograd.run import training
 from nanograd.run.context import Run
 
 FILE = "metrics.csv"
+WRITE_SECONDS = 1.0  # during training, metrics.csv is rewritten at most this often
 
 
 def columns(rows: list[dict[str, float]]) -> list[str]:
@@ -72,13 +79,15 @@ def _cell(value: Any) -> str:
 
 
 class MetricsWriter:
-    """Keeps metrics.csv equal to ``run.history``."""
+    """Keeps metrics.csv equal to ``run.history``, at most :data:`WRITE_SECONDS` behind it."""
 
     def __init__(self) -> None:
         self._rows: list[dict[str, float]] = []  # the history rows rendered in ``_lines``
         self._header: list[str] = []
         self._lines: list[str] = []
-        self._synced = time.monotonic()  # when metrics.csv was last flushed to disk
+        self._written = time.monotonic()  # when metrics.csv was last written
+        self._synced = self._written  # when metrics.csv was last flushed to disk
+        self._waiting = True  # for the session's first epoch, whose row is written at once
 
     def _text(self, history: list[dict[str, float]], whole: bool) -> str:
         """The CSV of ``history``, rendering only the rows added since the last call (all of
@@ -98,15 +107,23 @@ class MetricsWriter:
         self._rows = list(history)
         return _line(self._header) + "".join(self._lines)
 
+    def _due(self) -> bool:
+        """Whether the rows should reach the file now: the session's first epoch at once, then
+        once :data:`WRITE_SECONDS` (or the checkpoint's interval, if shorter) has passed."""
+        every = min(WRITE_SECONDS, training.CHECKPOINT_SECONDS)
+        return self._waiting or time.monotonic() - self._written >= every
+
     def _write(self, run: Run, whole: bool) -> None:
         if run.folder is None or not (run.history or run.folder.file(FILE).exists()):
             return
         # An empty history after a written row: the epoch was cut back (its hooks failed).
         text = self._text(run.history, whole) if run.history else "epoch\n"
-        durable = whole or time.monotonic() - self._synced >= training.CHECKPOINT_SECONDS
+        now = time.monotonic()
+        durable = whole or now - self._synced >= training.CHECKPOINT_SECONDS
         run.folder.write_text(FILE, text, durable)
+        self._written = now
         if durable:
-            self._synced = time.monotonic()
+            self._synced = now
         run.add_file(FILE)
 
     @hookimpl
@@ -115,8 +132,12 @@ class MetricsWriter:
 
     @hookimpl(trylast=True)
     def nanograd_epoch_end(self, run: Run, epoch: int, metrics: dict[str, float]) -> None:
-        self._write(run, whole=False)
+        if self._due():
+            self._write(run, whole=False)
+            self._waiting = False
 
-    @hookimpl
+    @hookimpl(tryfirst=True)
     def nanograd_run_end(self, run: Run, status: str, metrics: dict[str, float]) -> None:
-        self._write(run, whole=True)  # the history may have been cut back to the last snapshot
+        # Whatever ended the run: the rows not yet written, or the history cut back to the
+        # last snapshot; first, before plots or another plugin can fail or be cut short.
+        self._write(run, whole=True)
