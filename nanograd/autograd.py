@@ -1,13 +1,16 @@
 """Reverse-mode differentiation: walk the graph from the outputs back to the leaves.
 
 The walk is iterative, so a graph a million ops deep needs no recursion, and it looks nothing up:
-each tensor carries its op, whose vector-Jacobian products it calls. It goes in two passes:
-
-1. From the outputs, visit every tensor that requires grad and count how many of the graph's
-   tensors consume it.
-2. Starting from the outputs, take a tensor whose consumers have all been processed (so its
-   gradient is complete), hand that gradient to its op's vjps, and add the results into its
-   inputs' gradients. This is Kahn's topological sort, done on the fly.
+each tensor carries its op, whose vector-Jacobian products it calls. A tensor's gradient may be
+passed on only once it is complete, after every tensor computed from it has added its share, so
+the walk needs a topological order of the graph. It has one for free: every graph node keeps the
+tick of the clock when it was recorded (:mod:`nanograd.versions`), and a tensor is always
+recorded after the tensors it was computed from. So the walk keeps the nodes that have received
+a gradient in a heap and always takes the latest recorded: hand its gradient to its op's vjps,
+add the results into its inputs' gradients, push the inputs that got their first. No pass over
+the graph beforehand is needed, and a part of the graph no gradient reaches is never visited.
+The leaves' gradients are written into ``.grad`` at the end, so a walk that fails part of the
+way (a freed graph, a value changed in place since the forward) writes none.
 
 Broadcasting is undone here, in one place (:func:`_sum_to_shape`), so no op has to sum its
 gradient back to its input's shape; dtypes are restored here too. Unless the graph is retained,
@@ -19,14 +22,16 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from contextlib import AbstractContextManager
+from heapq import heappop, heappush
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from nanograd import ops
+from nanograd import ops, versions
 from nanograd._mode import grad_mode
-from nanograd.graph import count_consumers, leading_to
+from nanograd.graph import freed_error, leading_to
 from nanograd.tensor import Tensor, as_tensor, engine_op, wrap
+from nanograd.versions import clock
 
 if TYPE_CHECKING:
     from nanograd.registry import OpDef
@@ -131,85 +136,87 @@ def _run(
     captured one, and no ``.grad`` is written.
     """
     keep = None if capture is None else leading_to(outputs, set(capture))
-    consumers = count_consumers(outputs, keep)
-    grads: dict[Tensor, Tensor] = {}
+    grads: dict[Tensor, Tensor] = {}  # each tensor's gradient so far; the leaves' at the end
+    # The graph nodes with a gradient, not yet walked, as a heap that gives the latest recorded
+    # first: every tensor computed from a node was recorded after it, so when a node comes off
+    # the heap, every tensor that will add to its gradient has been walked and it is complete.
+    pending: list[tuple[int, Tensor]] = []
     for out, seed in zip(outputs, seeds, strict=True):
         prev = grads.get(out)
-        grads[out] = seed if prev is None else _plus(prev, seed, create_graph)
-    # Tensors whose gradient is complete. A tensor joins when its last consumer has been
-    # processed, and leaves ``consumers`` then, so the walk holds no tensor it is done with.
-    # Only an output can start with no consumer: every other tensor was counted from one.
-    ready = [t for t in dict.fromkeys(outputs) if consumers[t] == 0]
-    for t in ready:
-        del consumers[t]
+        if prev is not None:
+            grads[out] = _plus(prev, seed, create_graph)
+            continue
+        grads[out] = seed
+        if out._op is not None:
+            heappush(pending, (-out._recorded_at, out))
+    changed_at = clock.changed  # the time of the latest in-place change (versions)
     previous_mode = grad_mode.enabled
     grad_mode.enabled = create_graph
     try:
-        while ready:
-            t = ready.pop()
-            g = grads.pop(t, None)
+        while pending:
+            t = heappop(pending)[1]
+            g = grads.pop(t)
             if capture is not None and t in capture:
                 capture[t] = g
-            op = t._op
-            if op is None:
-                if capture is None and g is not None:
-                    _accumulate_leaf(t, g, create_graph)
-                continue
             inputs = t._inputs
-            assert inputs is not None  # _count_consumers refused freed graphs
-            params = t._params or _NO_PARAMS
-            if not retain_graph:
-                t._inputs = None
-                t._params = None
-            vjps = op.vjps
-            given = (
-                _variadic_grads(op, g, t, inputs, params) if op.variadic and g is not None else None
-            )
+            if inputs is None:
+                raise freed_error(t)
+            if t._recorded_at < changed_at:  # something was changed in place since this op ran
+                versions.check(t, [x for x in inputs if isinstance(x, Tensor)])
+            op = t._op
+            assert op is not None  # only graph nodes are pushed
+            params = t._params
+            if not retain_graph:  # let go of the inputs: memory falls as the walk goes
+                t._inputs = t._params = None
+            # One entry per input: its vjp, or for a variadic op its gradient, already computed.
+            per_input = _variadic_grads(op, g, t, inputs, params) if op.variadic else op.vjps
             for i, x in enumerate(inputs):
                 if not isinstance(x, Tensor) or not x._requires_grad:
                     continue
                 if keep is not None and x not in keep:
                     continue
-                if g is not None:
-                    if given is not None:
-                        gx = given[i]
-                    else:
-                        vjp = vjps[i]
-                        if vjp is None:
-                            gx = None
-                        elif params:
-                            gx = vjp(g, t, *inputs, **params)
-                        else:  # as in call.make_function: no empty ** unpacking
-                            gx = vjp(g, t, *inputs)
-                    if gx is not None:
-                        if (
-                            type(gx) is not Tensor
-                            or gx._data.shape != x._data.shape
-                            or (
-                                gx._data.dtype is not x._data.dtype
-                                and gx._data.dtype != x._data.dtype
-                            )
-                        ):
-                            gx = _conform(gx, x, op, i)
-                        prev = grads.get(x)
-                        grads[x] = gx if prev is None else _plus(prev, gx, create_graph)
-                n = consumers[x] - 1
-                if n:
-                    consumers[x] = n
+                if op.variadic:
+                    gx = per_input[i]
                 else:
-                    del consumers[x]
-                    ready.append(x)
+                    vjp = per_input[i]
+                    if vjp is None:
+                        continue
+                    # as in call.make_function: no ** unpacking of empty parameters
+                    gx = vjp(g, t, *inputs, **params) if params else vjp(g, t, *inputs)
+                if gx is None:
+                    continue
+                xdata = x._data
+                if (
+                    type(gx) is not Tensor
+                    or gx._data.shape != xdata.shape
+                    or (gx._data.dtype is not xdata.dtype and gx._data.dtype != xdata.dtype)
+                ):
+                    gx = _conform(gx, x, op, i)
+                prev = grads.get(x)
+                if prev is not None:
+                    grads[x] = _plus(prev, gx, create_graph)
+                    continue
+                grads[x] = gx
+                if x._op is not None:
+                    heappush(pending, (-x._recorded_at, x))
     finally:
         grad_mode.enabled = previous_mode
+    # Every node has been walked: what is left are the leaves, whose gradients are complete.
+    # They are written only now, so a walk that failed part of the way wrote none of them.
+    for t, g in grads.items():
+        if capture is None:
+            _accumulate_leaf(t, g, create_graph)
+        elif t in capture:
+            capture[t] = g
 
 
 def _variadic_grads(
-    op: OpDef, g: Tensor, out: Tensor, inputs: tuple[Any, ...], params: dict[str, Any]
+    op: OpDef, g: Tensor, out: Tensor, inputs: tuple[Any, ...], params: dict[str, Any] | None
 ) -> list[Any]:
     """Call a variadic op's single vjp, which returns one gradient (or None) per input."""
     vjp = op.vjps[0]
     assert vjp is not None
-    gxs = list(vjp(g, out, inputs, **params))
+    gxs = list(vjp(g, out, inputs, **(params or _NO_PARAMS)))
     if len(gxs) != len(inputs):
         raise ValueError(
             f"the vjp of variadic op {op.name!r} (plugin {op.plugin!r}) returned "

@@ -18,6 +18,8 @@ from nanograd.tensor import Tensor, wrap
 from nanograd.tensor_checks import NUMERIC_KINDS
 from nanograd.versions import clock
 
+_tick = clock.tick
+
 if TYPE_CHECKING:
     from nanograd.registry import OpDef
 
@@ -56,19 +58,21 @@ _FORWARD_ERRORS = (ValueError, TypeError, IndexError)
 
 def _check_params(op: OpDef, params: dict[str, Any]) -> dict[str, Any]:
     """Refuse keywords the op does not take: a typo must not reach NumPy as ``out=``."""
-    unknown = [key for key in params if key not in op.param_names]
-    if unknown and not op.any_params:
-        listed = ", ".join(op.param_names) or "none"
-        raise TypeError(
-            f"{op.name}() got unexpected parameter(s) {', '.join(map(repr, unknown))}; "
-            f"its parameters are: {listed}"
-        )
-    return params
+    names = op.param_names
+    for key in params:  # a loop, not a comprehension: this runs on every call with keywords
+        if key not in names and not op.any_params:
+            break
+    else:
+        return params
+    unknown = ", ".join(repr(key) for key in params if key not in names)
+    raise TypeError(
+        f"{op.name}() got unexpected parameter(s) {unknown}; "
+        f"its parameters are: {', '.join(names) or 'none'}"
+    )
 
 
 def _params_from(op: OpDef, extra: tuple[Any, ...], params: dict[str, Any]) -> dict[str, Any]:
     """Merge parameters passed positionally after the tensor inputs into the keyword ones."""
-    _check_params(op, params)
     names = op.param_names
     if len(extra) > len(names):
         listed = ", ".join(names) or "none"
@@ -77,10 +81,14 @@ def _params_from(op: OpDef, extra: tuple[Any, ...], params: dict[str, Any]) -> d
             f"got {op.arity + len(extra)} positional arguments"
         )
     bound = dict(zip(names, extra, strict=False))  # trailing parameters keep defaults
-    for key in params:
-        if key in bound:
-            raise TypeError(f"{op.name}() got parameter {key!r} both by position and by keyword")
-    bound.update(params)
+    if params:  # rarely: most calls give parameters all by position (x.reshape) or by keyword
+        _check_params(op, params)
+        for key in params:
+            if key in bound:
+                raise TypeError(
+                    f"{op.name}() got parameter {key!r} both by position and by keyword"
+                )
+        bound.update(params)
     return bound
 
 
@@ -125,7 +133,7 @@ def _result(
         t._op = op
         t._inputs = inputs
         t._params = params
-        t._recorded_at = clock.now  # backward checks nothing it needs changed since (versions)
+        t._recorded_at = _tick()  # orders the backward walk; versions checks changes since
     else:
         t._requires_grad = False
         t._op = None

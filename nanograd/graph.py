@@ -10,15 +10,10 @@ from __future__ import annotations
 from collections.abc import Iterator, Sequence
 from typing import TYPE_CHECKING
 
-from nanograd import versions
 from nanograd.tensor import Tensor
 
 if TYPE_CHECKING:
     from nanograd.registry import OpDef
-
-# Tensor -> how many tensors of the graph being walked consume it. Tensors are dict keys by
-# identity: their hash is object.__hash__, and dicts compare keys with ``is`` before ``==``.
-Consumers = dict[Tensor, int]
 
 
 def inputs(t: Tensor) -> tuple[Tensor, ...]:
@@ -52,39 +47,6 @@ def freed_error(t: Tensor) -> RuntimeError:
         "by the first backward; pass retain_graph=True to the first backward() (or ng.grad) "
         "if you need to go through the graph twice"
     )
-
-
-def count_consumers(roots: Sequence[Tensor], keep: set[Tensor] | None = None) -> Consumers:
-    """Pass 1: every tensor reachable from ``roots`` that requires grad, with its fan-out.
-
-    ``keep``, when given, limits the walk to those tensors (the ones a gradient is wanted
-    through). A tensor whose graph was freed by an earlier walk, or one whose op's values were
-    changed in place since it ran (:mod:`nanograd.versions`), fails here, before any gradient
-    has been written anywhere.
-    """
-    consumers: Consumers = dict.fromkeys(roots, 0)
-    stack = list(consumers)
-    now = versions.clock.now
-    while stack:
-        t = stack.pop()
-        inputs = t._inputs
-        if inputs is None:
-            if t._op is not None:
-                raise freed_error(t)
-            continue
-        if t._recorded_at != now:  # something was changed in place since this op ran
-            versions.check(t, [x for x in inputs if isinstance(x, Tensor)])
-        for x in inputs:
-            if isinstance(x, Tensor) and x._requires_grad:
-                if keep is not None and x not in keep:
-                    continue
-                n = consumers.get(x)
-                if n is None:
-                    consumers[x] = 1
-                    stack.append(x)
-                else:
-                    consumers[x] = n + 1
-    return consumers
 
 
 def leading_to(roots: Sequence[Tensor], targets: set[Tensor]) -> set[Tensor]:

@@ -261,14 +261,13 @@ class Tensor:
     @property
     def mT(self) -> Tensor:
         """Swap the last two axes: the matrix transpose of a batch."""
-        if self._data.ndim < 2:
+        ndim = self._data.ndim
+        if ndim < 2:
             raise ValueError(
                 f"mT swaps the last two axes, so it needs a tensor of at least 2 dimensions; "
                 f"this one has shape {self._data.shape}"
             )
-        axes = list(range(self._data.ndim))
-        axes[-2], axes[-1] = axes[-1], axes[-2]
-        return _call("transpose", self, tuple(axes))
+        return _call("transpose", self, (*range(ndim - 2), ndim - 1, ndim - 2))
 
     def flatten(self) -> Tensor:
         return self.reshape(-1)

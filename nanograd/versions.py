@@ -5,17 +5,19 @@ from its inputs. Change one of them in place between the forward and the backwar
 ``optimizer.step()``, ``t.add_(1)``, ``t.data = ...``) and the backward would silently use the
 new values. So, as PyTorch does with its version counters:
 
-- every in-place change nanograd makes ticks one process-wide clock and stamps what it changed
-  with the new time: :func:`bump` for a write into a tensor's memory, :func:`rebind` for
-  ``t.data = ...``, which gives the tensor another array;
-- when an op records a graph node, the node keeps the time (``Tensor._recorded_at``);
+- one process-wide clock ticks for every graph node recorded and every in-place change;
+- every in-place change nanograd makes stamps what it changed with its tick: :func:`bump` for a
+  write into a tensor's memory, :func:`rebind` for ``t.data = ...``, which gives the tensor
+  another array; the clock remembers the latest (``clock.changed``);
+- when an op records a graph node, the node keeps its tick (``Tensor._recorded_at``), which also
+  orders the backward walk (a node is recorded after every tensor it was computed from);
 - ``backward()`` compares the two: a node whose inputs or output were changed after it was
   recorded is an error naming the op, the tensor and what changed it.
 
-This is the only place the version logic lives. Its cost on the hot path is one attribute store
-per recorded op (``call._result``) and one comparison per node in the backward walk
-(``autograd._run``): a node recorded at the current time cannot have seen a change, so the
-stamps are looked up (:func:`check`) only when the clock moved between forward and backward.
+This is the only place the version logic lives. Its cost on the hot path is one tick per
+recorded op (``call._result``) and one comparison per node in the backward walk
+(``autograd._run``): a node recorded after the latest change cannot have seen one, so the stamps
+are looked up (:func:`check`) only when something changed between forward and backward.
 
 A write is stamped on the array that owns the memory, so a change through a view or a detached
 tensor (``p.detach().mul_(2)``) is seen by every tensor sharing that memory; the stamps are kept
@@ -30,6 +32,7 @@ instead, or change a tensor only after the backward that needs it.
 
 from __future__ import annotations
 
+import itertools
 import weakref
 from collections.abc import Iterable
 from typing import Any
@@ -38,12 +41,14 @@ import numpy as np
 
 
 class _Clock:
-    """How many in-place changes nanograd has made in this process: the time of a stamp."""
+    """The process-wide clock: ``tick()`` gives the next time, for a recorded graph node or an
+    in-place change; ``changed`` is the time of the latest change (0: none yet)."""
 
-    __slots__ = ("now",)
+    __slots__ = ("changed", "tick")
 
     def __init__(self) -> None:
-        self.now = 0
+        self.changed = 0
+        self.tick = itertools.count(1).__next__  # a C call: the op path pays no Python frame
 
 
 clock = _Clock()
@@ -68,15 +73,15 @@ def _forget(stamp: _Stamp) -> None:
 
 
 def _stamp(obj: Any, by: str) -> None:
-    clock.now += 1
+    now = clock.changed = clock.tick()
     key = id(obj)
     stamp = _stamps.get(key)
     if stamp is not None and stamp() is obj:
-        stamp.at = clock.now
+        stamp.at = now
         stamp.by = by
     else:
         stamp = _stamps[key] = _Stamp(obj, _forget)
-        stamp.key, stamp.at, stamp.by = key, clock.now, by
+        stamp.key, stamp.at, stamp.by = key, now, by
 
 
 def _owner(array: np.ndarray) -> np.ndarray:
@@ -118,7 +123,7 @@ def version(tensor: Any) -> int:
 def check(node: Any, inputs: Iterable[Any]) -> None:
     """Raise if any of ``inputs`` (the tensors ``node`` was computed from) or ``node`` itself
     was changed in place after ``node``'s op ran: its gradient would be computed from the new
-    values. Called by the backward walk only when the clock moved since the node was recorded.
+    values. Called by the backward walk only for a node recorded before the latest change.
     """
     recorded = node._recorded_at
     for i, x in enumerate(inputs):

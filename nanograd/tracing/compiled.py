@@ -95,7 +95,7 @@ class _Entry:
                 args[leaf] if isinstance(leaf, int) else leaf for leaf in self.leaves
             )
             first._params = {"saved": saved}
-            first._recorded_at = clock.now
+            first._recorded_at = clock.tick()
         if not self.several:
             return first
         return (first, *(wrap(o) for o in outs[1:]))
