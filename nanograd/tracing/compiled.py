@@ -75,15 +75,22 @@ class _Entry:
     node: OpDef | None
     several: bool
 
+    def __post_init__(self) -> None:
+        # What every call compares and reads, laid out once: a replay of a small model costs
+        # about as much as these checks
+        self._modules = [m for m, _ in self.modules]
+        self._training = [training for _, training in self.modules]
+        by_argument = any(isinstance(leaf, int) for leaf in self.leaves)
+        self._fixed_inputs = None if by_argument else tuple(self.leaves)
+
     def matches(self) -> bool:
-        return all(m.training == training for m, training in self.modules) and all(
-            t._requires_grad == rg and t._data.shape == shape and t._data.dtype == dtype
-            for t, (rg, shape, dtype) in zip(self.captured, self.captured_state, strict=True)
-        )
+        return [m.training for m in self._modules] == self._training and [
+            (t._requires_grad, t._data.shape, t._data.dtype) for t in self.captured
+        ] == self.captured_state
 
     def run(self, args: tuple[Any, ...]) -> Any:
         arrays = [
-            a._data if isinstance(a, Tensor) else a for a in (args[i] for i in self.arguments)
+            a._data if isinstance(a, Tensor) else a for a in map(args.__getitem__, self.arguments)
         ]
         arrays += [t._data for t in self.captured]
         outs, saved = self.program.forward(*arrays)
@@ -91,7 +98,7 @@ class _Entry:
         if self.node is not None:
             first._requires_grad = True
             first._op = self.node
-            first._inputs = tuple(
+            first._inputs = self._fixed_inputs or tuple(
                 args[leaf] if isinstance(leaf, int) else leaf for leaf in self.leaves
             )
             first._params = {"saved": saved}
