@@ -338,6 +338,26 @@ def test_bce_clamps_exact_zeros_and_ones_on_every_replay_as_eager(saturated_firs
         step(p)
 
 
+@pytest.mark.parametrize("loss", ["bce", "mse", "hinge"])
+def test_a_loss_replays_with_each_calls_target_tensor(loss: str) -> None:
+    """A target tensor stays a tensor inside the loss, so what bce makes of it (1 - t) is
+    made by ops: a replay reads each call's target instead of refusing to trace."""
+    rng = np.random.default_rng(0)
+    w = ng.tensor(rng.standard_normal((3, 1)), requires_grad=True)
+    loss_fn = ng.losses.get(loss)
+
+    def objective(x: ng.Tensor, t: ng.Tensor) -> ng.Tensor:
+        return loss_fn((x @ w).sigmoid(), t)
+
+    calls = []
+    for _ in range(3):
+        labels = rng.integers(0, 2, (6, 1))
+        target = {"bce": labels * 1.0, "mse": labels.astype(np.float32), "hinge": 2.0 * labels - 1}
+        calls.append([ng.tensor(rng.standard_normal((6, 3))), ng.tensor(target[loss])])
+    step = assert_same_as_eager(objective, calls, [w])
+    assert step.traces == 1
+
+
 def test_source_shows_the_replayed_program() -> None:
     step = ng.compile(lambda x: (x * x).sum())
     step(ng.tensor([1.0, 2.0], requires_grad=True))

@@ -46,14 +46,18 @@ def _reduction(name: str, reduction: str, allowed: tuple[str, ...] = REDUCTIONS)
 
 
 def _float_target(name: str, x: Tensor, target: Any) -> Any:
-    """The target as the input's dtype and shape: a tensor that requires grad stays one
-    (differentiable), anything else becomes a constant array."""
+    """The target as the input's dtype and shape: a tensor stays one (differentiable if it
+    requires grad), anything else becomes a constant array."""
     if isinstance(target, Tensor) and target.requires_grad:
         t: Any = target
+    elif isinstance(target, Tensor):
+        # kept a tensor, so that what is computed from it (bce's 1 - t) is made by ops, which
+        # a compiled program replays with each call's target
+        _numeric_target(name, target.dtype)
+        t = target if target.dtype == x.dtype else target.astype(x.dtype)
     else:
-        data = target.data if isinstance(target, Tensor) else np.asarray(target)
-        if not (np.issubdtype(data.dtype, np.number) or data.dtype == np.bool_):
-            raise TypeError(f"{name}: target must be numeric; got dtype {data.dtype}")
+        data = np.asarray(target)
+        _numeric_target(name, data.dtype)
         t = data.astype(x.dtype, copy=False)
     if tuple(t.shape) != x.shape:
         raise ValueError(
@@ -62,6 +66,11 @@ def _float_target(name: str, x: Tensor, target: Any) -> Any:
             f"target.reshape({x.shape}))"
         )
     return t
+
+
+def _numeric_target(name: str, dtype: Any) -> None:
+    if not (np.issubdtype(dtype, np.number) or dtype == np.bool_):
+        raise TypeError(f"{name}: target must be numeric; got dtype {dtype}")
 
 
 def _constant(name: str, argument: str, value: Any, x: Tensor) -> np.ndarray | None:
