@@ -278,28 +278,39 @@ def trace_cost(repeats: int) -> dict[str, float]:
 def experiment_seconds(repeats: int) -> dict[str, float]:
     """Whole ``python -m nanograd.run`` processes, eager and compile=True interleaved: the
     process's wall time, and the training time the run records (``training_seconds``, the
-    epochs without start-up, evaluation, plots and the run folder)."""
+    epochs without start-up, evaluation, plots and the run folder). Beside them, what compile
+    cannot reach: an eager run without plots (the plots cost the difference) and a process
+    that only imports the runner and the engine (``startup``)."""
     env = {**os.environ, "OPENBLAS_NUM_THREADS": "1", "MPLBACKEND": "Agg"}
     result: dict[str, float] = {}
+    variants = {"eager": ["compile=False"], "compiled": ["compile=True"],
+                "eager_no_plots": ["compile=False", "--no-plots"]}  # fmt: skip
+    startup = [sys.executable, "-c", "import nanograd.run.cli, nanograd.run.runner"]
     with tempfile.TemporaryDirectory() as tmp:
+        starts = []
+        for _ in range(repeats):
+            start = time.perf_counter()
+            subprocess.run(startup, cwd=ROOT, env=env, check=True)
+            starts.append(time.perf_counter() - start)
+        result["startup"] = statistics.median(starts)
         for name in ("moons", "digits"):
-            wall: dict[bool, list[float]] = {False: [], True: []}
-            training: dict[bool, list[float]] = {False: [], True: []}
+            wall: dict[str, list[float]] = {label: [] for label in variants}
+            training: dict[str, list[float]] = {label: [] for label in variants}
             for i in range(repeats):
-                for compiled in (False, True):
-                    out = Path(tmp) / f"{name}-{compiled}-{i}"
+                for label, extra in variants.items():
+                    out = Path(tmp) / f"{name}-{label}-{i}"
                     command = [
                         sys.executable, "-m", "nanograd.run", f"experiments/{name}.py",
-                        "--seed", "0", "--quiet", "--out", str(out), f"compile={compiled}",
+                        "--seed", "0", "--quiet", "--out", str(out), *extra,
                     ]  # fmt: skip
                     start = time.perf_counter()
                     subprocess.run(command, cwd=ROOT, env=env, check=True)
-                    wall[compiled].append(time.perf_counter() - start)
+                    wall[label].append(time.perf_counter() - start)
                     (summary,) = out.glob("*/*/summary.json")
-                    training[compiled].append(json.loads(summary.read_text())["training_seconds"])
-            for compiled, label in ((False, "eager"), (True, "compiled")):
-                result[f"{name}_{label}"] = statistics.median(wall[compiled])
-                result[f"{name}_{label}_training"] = statistics.median(training[compiled])
+                    training[label].append(json.loads(summary.read_text())["training_seconds"])
+            for label in variants:
+                result[f"{name}_{label}"] = statistics.median(wall[label])
+                result[f"{name}_{label}_training"] = statistics.median(training[label])
     return result
 
 
@@ -367,6 +378,9 @@ def main(argv: list[str] | None = None) -> int:
         )
     if args.experiments:
         e = results["experiments"]
+        print(
+            f"run    start-up (interpreter, imports of the runner and engine) {e['startup']:.2f} s"
+        )
         for name in ("moons", "digits"):
             for part, suffix in (("process", ""), ("training", "_training")):
                 eager, compiled = e[f"{name}_eager{suffix}"], e[f"{name}_compiled{suffix}"]
@@ -374,6 +388,13 @@ def main(argv: list[str] | None = None) -> int:
                     f"run    {name:6} {part:8} eager {eager:6.2f} s   compiled {compiled:6.2f} s "
                     f"({eager / compiled:.2f}x faster)"
                 )
+            plots = e[f"{name}_eager"] - e[f"{name}_eager_no_plots"]
+            rest = e[f"{name}_eager_no_plots"] - e["startup"] - e[f"{name}_eager_no_plots_training"]
+            print(
+                f"run    {name:6} outside training: plots {plots:5.2f} s, start-up "
+                f"{e['startup']:5.2f} s, the rest (data, model, evaluation, run folder) "
+                f"{rest:5.2f} s"
+            )
     return 0
 
 
