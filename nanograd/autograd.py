@@ -20,6 +20,7 @@ walk and a second walk fails with a clear error instead of a wrong answer.
 
 from __future__ import annotations
 
+import sys
 from collections.abc import Callable, Sequence
 from contextlib import AbstractContextManager
 from heapq import heappop, heappush
@@ -114,13 +115,16 @@ def _walk(
     create_graph: bool,
     capture: dict[Tensor, Tensor | None] | None,
 ) -> None:
-    """Run the walk, inside :data:`walk_hook`'s context when one is set."""
+    """Run the walk, inside :data:`walk_hook`'s context when one is set, then hand the leaves
+    their gradients: only once every node has been walked, so a walk that failed part of the
+    way (a freed graph, a value changed in place) wrote none of them."""
     hook = walk_hook
     if hook is None:
-        _run(outputs, seeds, retain_graph, create_graph, capture)
-        return
-    with hook(outputs, seeds):
-        _run(outputs, seeds, retain_graph, create_graph, capture)
+        leaves = _run(outputs, seeds, retain_graph, create_graph, capture)
+    else:
+        with hook(outputs, seeds):
+            leaves = _run(outputs, seeds, retain_graph, create_graph, capture)
+    _write_leaves(leaves, create_graph, capture)
 
 
 def _run(
@@ -129,11 +133,10 @@ def _run(
     retain_graph: bool,
     create_graph: bool,
     capture: dict[Tensor, Tensor | None] | None,
-) -> None:
-    """Push ``seeds`` back from ``outputs``: into ``capture`` if given, else into leaf ``.grad``.
-
-    With ``capture`` (from :func:`grad`) the walk stops short of tensors that lead to no
-    captured one, and no ``.grad`` is written.
+) -> dict[Tensor, Tensor]:
+    """Push ``seeds`` back from ``outputs`` through every graph node; return the leaves'
+    gradients. Intermediate tensors in ``capture`` (from :func:`grad`) have theirs put there,
+    and the walk stops short of tensors that lead to no captured one.
     """
     keep = None if capture is None else leading_to(outputs, set(capture))
     grads: dict[Tensor, Tensor] = {}  # each tensor's gradient so far; the leaves' at the end
@@ -201,9 +204,17 @@ def _run(
                     heappush(pending, (-x._recorded_at, x))
     finally:
         grad_mode.enabled = previous_mode
-    # Every node has been walked: what is left are the leaves, whose gradients are complete.
-    # They are written only now, so a walk that failed part of the way wrote none of them.
-    for t, g in grads.items():
+    return grads  # every node has been walked: what is left are the leaves
+
+
+def _write_leaves(
+    leaves: dict[Tensor, Tensor],
+    create_graph: bool,
+    capture: dict[Tensor, Tensor | None] | None,
+) -> None:
+    """Give each leaf its complete gradient: into ``capture`` if given, else into ``.grad``."""
+    while leaves:
+        t, g = leaves.popitem()  # out of the dict, so that only this frame refers to g
         if capture is None:
             _accumulate_leaf(t, g, create_graph)
         elif t in capture:
@@ -232,12 +243,40 @@ def _plus(a: Tensor, b: Tensor, create_graph: bool) -> Tensor:
     return wrap(a._data + b._data)
 
 
+def _walk_owns(g: Tensor) -> bool:
+    """Whether nothing but the walk refers to gradient ``g`` or to the memory it holds.
+
+    A leaf's gradient must not alias anything that lives on: the seed, another leaf's gradient
+    (an identity vjp such as add's hands one tensor to both inputs), an input or a saved output.
+    So it is copied, which for a large weight costs a pass over its memory each step, unless
+    the reference counts prove it private, as PyTorch does: the tensor is held only by the
+    calls handing it to the leaf, its array only by the tensor, and that array owns its memory
+    or is a view (a transpose) of an array nothing else holds. Every view of an array holds a
+    reference to the array that owns the memory, so none can hide. Where an interpreter holds
+    more references than counted here (Python 3.10 holds one), the gradient is copied: the
+    count errs only towards the copy.
+    """
+    # getrefcount counts its own argument; the tensor is also in _write_leaves' variable and
+    # the parameters of _accumulate_leaf and this function, the array in the tensor and this
+    # function's variable.
+    if sys.getrefcount(g) > 4:
+        return False
+    data = g._data
+    if sys.getrefcount(data) > 3 or not data.flags.writeable:
+        return False
+    base = data.base
+    if base is None:
+        return True
+    # A view: its base is held by the view and by this function's variable, and owns its memory.
+    return type(base) is np.ndarray and base.base is None and sys.getrefcount(base) <= 3
+
+
 def _accumulate_leaf(t: Tensor, g: Tensor, create_graph: bool) -> None:
     """Add ``g`` into ``t.grad``: a new tensor each time, never written in place."""
     if t._grad is None:
-        # Without create_graph, a fresh array: the leaf's gradient must not alias the seed or
-        # another leaf's gradient (an identity vjp such as add's passes one array to both).
-        t._grad = g if create_graph else wrap(g._data.copy())
+        # Without create_graph, an array nothing else holds: g itself when the walk owns it,
+        # else a copy (an identity vjp such as add's hands one tensor to both inputs).
+        t._grad = g if create_graph or _walk_owns(g) else wrap(g._data.copy())
     else:
         t._grad = _plus(t._grad, g, create_graph)
 

@@ -135,6 +135,40 @@ def test_leaf_grads_do_not_alias_the_seed_or_each_other() -> None:
     assert b.grad.data[0] == 1.0 and seed[0] == 1.0
 
 
+def test_a_leaf_grad_never_aliases_what_outlives_the_walk() -> None:
+    """A gradient becomes a leaf's .grad without a copy only when nothing else holds it: not a
+    tensor seed the caller keeps, not an input a vjp handed back, not another leaf's gradient,
+    not an array a vjp returned a view of while keeping the array."""
+    a, b = leaf([1.0, 2.0]), leaf([3.0, 4.0])
+    seed = ng.tensor([1.0, 1.0])
+    (a + b).backward(seed)  # add hands the seed tensor itself to both leaves
+    assert a.grad is not None and b.grad is not None
+    a.grad.data[0] = 100.0
+    assert b.grad.data[0] == 1.0 and seed.data[0] == 1.0
+
+    kept = leaf([5.0, 6.0])
+    echo = custom_op("echo", np.multiply, (lambda g, out, x, y: kept, lambda g, out, x, y: g * x))
+    x, y = leaf([1.0, 2.0]), leaf([3.0, 4.0])
+    echo(x, y).sum().backward()  # x's gradient is the live tensor ``kept``
+    assert x.grad is not None and x.grad is not kept
+    x.grad.data[0] = -1.0
+    assert kept.data[0] == 5.0
+
+    held: list[np.ndarray] = []
+
+    def half_of_a_kept_array(g: Tensor, out: Tensor, x: Tensor, y: Tensor) -> Tensor:
+        whole = np.concatenate([g.data * y.data, g.data * y.data])
+        held.append(whole)
+        return ng.as_tensor(whole[: g.data.size])
+
+    view = custom_op("view", np.multiply, (half_of_a_kept_array, lambda g, out, x, y: g * x))
+    x, y = leaf([1.0, 2.0]), leaf([3.0, 4.0])
+    view(x, y).sum().backward()
+    assert x.grad is not None
+    x.grad.data[0] = -1.0
+    assert held[0][0] == 3.0  # the array the vjp kept is not the gradient's memory
+
+
 def test_a_second_backward_through_a_freed_graph_asks_for_retain_graph() -> None:
     x = leaf([1.0, 2.0])
     loss = (x.exp() * 2.0).sum()

@@ -163,7 +163,9 @@ class Compiled:
                 seed = wrap(np.ones_like(first._data))
                 seed_slot = recorder.new_slot(seed)
                 recorder.bind(seed, seed_slot)
-                autograd._run([first], [seed], True, False, None)
+                autograd._write_leaves(
+                    autograd._run([first], [seed], True, False, None), False, None
+                )
         leaves, grad_slots = self._leaves(recorder, args)
         name = getattr(self.fn, "__name__", "fn")
         outputs_kept = [s for s in out_slots if isinstance(s, int)]
