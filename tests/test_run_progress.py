@@ -88,3 +88,36 @@ def test_a_checkpoint_file_holds_the_progress_fields_at_its_top_level(
     assert (snap.epoch, snap.progress.best_epoch, len(snap.progress.history)) == (2, 2, 2)
     snap.save(tmp_path)
     assert set(ng.load(tmp_path / "checkpoint.npz")) == set(old)
+
+
+def test_a_snapshot_keeps_every_state_as_taken_while_training_goes_on() -> None:
+    """Weights, momentum buffers, the schedule and the generators: none is shared with the run,
+    so the steps after a snapshot change none of what it holds."""
+    run = _Run()
+    run.schedule = ng.optim.lr_scheduler.CosineAnnealingLR(run.optimizer, T_max=10)
+    train = lambda: (run.model(ng.Tensor(np.ones((4, 2)))) ** 2).sum()
+    train().backward()
+    run.optimizer.step()  # a momentum buffer to copy
+    run.schedule.step()
+    snap = Snapshot.take(run)  # type: ignore[arg-type]
+    kept = {
+        "model": {k: v.copy() for k, v in run.model.state_dict().items()},
+        "optimizer": run.optimizer.state_dict(),
+        "schedule": run.schedule.state_dict(),
+        "rngs": {"train": run.rngs["train"].bit_generator.state},
+    }
+    for _ in range(3):
+        run.optimizer.zero_grad()
+        train().backward()
+        run.optimizer.step()
+        run.schedule.step()
+        run.rngs["train"].permutation(10)
+    assert snap.rngs == kept["rngs"]
+    assert snap.schedule == kept["schedule"]
+    for name, value in kept["model"].items():
+        np.testing.assert_array_equal(snap.model[name], value)
+    assert kept["optimizer"]["state"]  # momentum buffers, one per parameter
+    assert snap.optimizer["param_groups"] == kept["optimizer"]["param_groups"]
+    for index, state in kept["optimizer"]["state"].items():
+        for key, value in state.items():
+            np.testing.assert_array_equal(snap.optimizer["state"][index][key], value)

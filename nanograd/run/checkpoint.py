@@ -19,6 +19,8 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
+from nanograd.nn.module import Module
+from nanograd.optim.lr_scheduler import LRScheduler
 from nanograd.run.progress import FIELDS as PROGRESS_FIELDS
 from nanograd.run.progress import Progress
 from nanograd.serialization import CheckpointError, load, save
@@ -31,8 +33,16 @@ if TYPE_CHECKING:
 CHECKPOINT = "checkpoint.npz"
 
 
+_ATOMS = frozenset({int, float, complex, bool, str, bytes, type(None)})  # nothing to copy
+
+
 def copy_tree(value: Any) -> Any:
     """A deep copy of a state tree: arrays and tensors copied, containers rebuilt."""
+    kind = type(value)
+    if kind in _ATOMS:  # most leaves (a step count, a learning rate): the fast way out
+        return value
+    if kind is dict:
+        return {k: copy_tree(v) for k, v in value.items()}
     if isinstance(value, Tensor):
         return Tensor(np.array(value.data, copy=True))
     if isinstance(value, np.ndarray):
@@ -48,6 +58,8 @@ def copy_tree(value: Any) -> Any:
 
 def model_state(model: Any) -> dict[str, np.ndarray]:
     """Copies of the model's weights by name (``state_dict()``, else parameters in order)."""
+    if getattr(type(model), "state_dict", None) is Module.state_dict:  # copies already
+        return model.state_dict()  # type: ignore[no-any-return]
     if hasattr(model, "state_dict"):
         items = model.state_dict().items()
     else:
@@ -72,7 +84,13 @@ def load_weights(path: Path) -> dict[str, np.ndarray] | None:
 
 
 def _optional_state(obj: Any) -> Any:
-    return None if obj is None or not hasattr(obj, "state_dict") else copy_tree(obj.state_dict())
+    """A copy of ``obj.state_dict()`` that training on cannot change, or None."""
+    if obj is None or not hasattr(obj, "state_dict"):
+        return None
+    state = obj.state_dict()
+    if getattr(type(obj), "state_dict", None) is LRScheduler.state_dict:  # a deep copy already
+        return state
+    return copy_tree(state)  # an optimizer's may share lists or arrays with the live one
 
 
 @dataclass
@@ -91,13 +109,14 @@ class Snapshot:
 
     @classmethod
     def take(cls, run: Run) -> Snapshot:
-        """Copies of ``run``'s state at the end of an epoch."""
+        """Copies of ``run``'s state at the end of an epoch (the generators' states need no
+        copy: ``bit_generator.state`` makes a new one on every read)."""
         return cls(
             progress=run.progress.copy(),
             model=model_state(run.model),
             optimizer=_optional_state(run.optimizer),
             schedule=_optional_state(run.schedule),
-            rngs={name: copy_tree(g.bit_generator.state) for name, g in run.rngs.items()},
+            rngs={name: g.bit_generator.state for name, g in run.rngs.items()},
         )
 
     def restore(self, run: Run) -> None:

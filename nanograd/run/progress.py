@@ -10,7 +10,7 @@ the run folder's files (metrics.csv, best.npz, summary.json) agree about which e
 from __future__ import annotations
 
 import math
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field
 from typing import Any
 
 
@@ -61,8 +61,9 @@ class Progress:
         return False
 
     def to_state(self) -> dict[str, Any]:
-        """Plain data for a checkpoint file."""
-        return asdict(self)
+        """Plain data for a checkpoint file (shared with this record, not copied: it is written
+        at once; ``dataclasses.asdict`` would copy every row of the history)."""
+        return {name: getattr(self, name) for name in FIELDS}
 
     @classmethod
     def from_state(cls, state: dict[str, Any]) -> Progress:

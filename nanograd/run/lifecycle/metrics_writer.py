@@ -23,6 +23,7 @@ from __future__ import annotations
 import csv
 import io
 import time
+from collections.abc import Iterable
 from typing import Any
 
 from nanograd.hookspecs import hookimpl
@@ -57,17 +58,17 @@ def columns(rows: list[dict[str, float]]) -> list[str]:
 
 def to_csv(rows: list[dict[str, float]]) -> str:
     header = columns(rows)
-    return _line(header) + "".join(_row_line(row, header) for row in rows)
+    return _lines([header]) + _row_lines(rows, header)
 
 
-def _line(cells: list[str]) -> str:
+def _lines(cells: Iterable[list[str]]) -> str:
     out = io.StringIO()
-    csv.writer(out, lineterminator="\n").writerow(cells)
+    csv.writer(out, lineterminator="\n").writerows(cells)
     return out.getvalue()
 
 
-def _row_line(row: dict[str, float], header: list[str]) -> str:
-    return _line([_cell(row.get(key)) for key in header])
+def _row_lines(rows: list[dict[str, float]], header: list[str]) -> str:
+    return _lines([_cell(row.get(key)) for key in header] for row in rows)
 
 
 def _cell(value: Any) -> str:
@@ -82,9 +83,9 @@ class MetricsWriter:
     """Keeps metrics.csv equal to ``run.history``, at most :data:`WRITE_SECONDS` behind it."""
 
     def __init__(self) -> None:
-        self._rows: list[dict[str, float]] = []  # the history rows rendered in ``_lines``
+        self._rows: list[dict[str, float]] = []  # the history rows rendered in ``_rendered``
         self._header: list[str] = []
-        self._lines: list[str] = []
+        self._rendered: list[str] = []
         self._written = time.monotonic()  # when metrics.csv was last written
         self._synced = self._written  # when metrics.csv was last flushed to disk
         self._waiting = True  # for the session's first epoch, whose row is written at once
@@ -100,12 +101,12 @@ class MetricsWriter:
         )
         new_rows = history[done:] if kept else history
         known = set(self._header)
-        if not kept or any(key not in known for row in new_rows for key in row):
+        if not kept or not all(known.issuperset(row) for row in new_rows):
             self._header = columns(history)
-            self._lines, new_rows = [], history
-        self._lines.extend(_row_line(row, self._header) for row in new_rows)
+            self._rendered, new_rows = [], history
+        self._rendered.append(_row_lines(new_rows, self._header))
         self._rows = list(history)
-        return _line(self._header) + "".join(self._lines)
+        return _lines([self._header]) + "".join(self._rendered)
 
     def _due(self) -> bool:
         """Whether the rows should reach the file now: the session's first epoch at once, then
@@ -113,13 +114,13 @@ class MetricsWriter:
         every = min(WRITE_SECONDS, training.CHECKPOINT_SECONDS)
         return self._waiting or time.monotonic() - self._written >= every
 
-    def _write(self, run: Run, whole: bool) -> None:
+    def _write(self, run: Run, durable: bool, whole: bool = False) -> None:
         if run.folder is None or not (run.history or run.folder.file(FILE).exists()):
             return
         # An empty history after a written row: the epoch was cut back (its hooks failed).
         text = self._text(run.history, whole) if run.history else "epoch\n"
         now = time.monotonic()
-        durable = whole or now - self._synced >= training.CHECKPOINT_SECONDS
+        durable = durable or now - self._synced >= training.CHECKPOINT_SECONDS
         run.folder.write_text(FILE, text, durable)
         self._written = now
         if durable:
@@ -128,16 +129,18 @@ class MetricsWriter:
 
     @hookimpl
     def nanograd_run_start(self, run: Run) -> None:
-        self._write(run, whole=True)  # after a resume: exactly the history the checkpoint holds
+        # After a resume: exactly the history the checkpoint holds.
+        self._write(run, durable=True, whole=True)
 
     @hookimpl(trylast=True)
     def nanograd_epoch_end(self, run: Run, epoch: int, metrics: dict[str, float]) -> None:
         if self._due():
-            self._write(run, whole=False)
+            self._write(run, durable=False)
             self._waiting = False
 
     @hookimpl(tryfirst=True)
     def nanograd_run_end(self, run: Run, status: str, metrics: dict[str, float]) -> None:
         # Whatever ended the run: the rows not yet written, or the history cut back to the
-        # last snapshot; first, before plots or another plugin can fail or be cut short.
-        self._write(run, whole=True)
+        # last snapshot (new row objects, so rendered anew); first, before plots or another
+        # plugin can fail or be cut short.
+        self._write(run, durable=True)

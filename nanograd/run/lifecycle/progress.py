@@ -91,13 +91,15 @@ class ProgressBar:
     @hookimpl
     def nanograd_epoch_end(self, run: Run, epoch: int, metrics: dict[str, float]) -> None:
         epochs = run.config["epochs"]
-        line = f"epoch {epoch:>{len(str(epochs))}}/{epochs}  {format_metrics(metrics)}"
         if self.bar is not None:
             self.bar.set_postfix(postfix(metrics), refresh=False)
             self.bar.update(1)
-            if should_print(epoch, self.first, epochs):
-                run.console.log(line)
-        elif should_print(epoch, self.first, epochs):
+        if not should_print(epoch, self.first, epochs):
+            return
+        line = f"epoch {epoch:>{len(str(epochs))}}/{epochs}  {format_metrics(metrics)}"
+        if self.bar is not None:
+            run.console.log(line)
+        else:
             run.console.print(line)
 
     @hookimpl(tryfirst=True)
