@@ -122,23 +122,26 @@ def _result(
     out: Any, op: OpDef, inputs: tuple[Any, ...], params: dict[str, Any], record: bool
 ) -> Tensor:
     """Wrap an op's output; record the op, its inputs and params when a gradient will flow."""
+    return _node(out, op, inputs, params) if record else wrap(out)
+
+
+def _node(out: Any, op: OpDef, inputs: tuple[Any, ...], params: dict[str, Any]) -> Tensor:
+    """A graph node: the op's output, with the op, its inputs and params a gradient needs.
+
+    A gradient flows only into a floating-point result (``astype(int)`` ends the graph).
+    """
     if type(out) is not ndarray:
         out = np.asarray(out)
+    if out.dtype.kind != "f":
+        return wrap(out)
     t = _new(Tensor)
     t._data = out
     t._grad = None
-    # A gradient flows only into a floating-point result (``astype(int)`` ends the graph).
-    if record and out.dtype.kind == "f":
-        t._requires_grad = True
-        t._op = op
-        t._inputs = inputs
-        t._params = params
-        t._recorded_at = _tick()  # orders the backward walk; versions checks changes since
-    else:
-        t._requires_grad = False
-        t._op = None
-        t._inputs = None
-        t._params = None
+    t._requires_grad = True
+    t._op = op
+    t._inputs = inputs
+    t._params = params
+    t._recorded_at = _tick()  # orders the backward walk; versions checks changes since
     return t
 
 
@@ -211,9 +214,9 @@ def _specialised(op: OpDef) -> Callable[..., Tensor]:
                 out = forward(x._data, **params) if params else forward(x._data)
             except _FORWARD_ERRORS as exc:
                 raise _forward_error(op, (x,), params, exc) from exc
-            return _result(
-                out, op, (x,), params, x._requires_grad and differentiable and mode.enabled
-            )
+            if x._requires_grad and differentiable and mode.enabled:
+                return _node(out, op, (x,), params)
+            return wrap(out)
 
         return unary
 
@@ -245,7 +248,9 @@ def _specialised(op: OpDef) -> Callable[..., Tensor]:
                 out = forward(ad, bd, **params) if params else forward(ad, bd)
             except _FORWARD_ERRORS as exc:
                 raise _forward_error(op, (a, b), params, exc) from exc
-            return _result(out, op, (a, b), params, needs and differentiable and mode.enabled)
+            if needs and differentiable and mode.enabled:
+                return _node(out, op, (a, b), params)
+            return wrap(out)
 
         return binary
 
