@@ -37,6 +37,34 @@ def test_a_copy_shares_nothing_a_later_epoch_changes() -> None:
     assert (kept.epoch, kept.best_epoch, kept.history) == (1, 1, [{"epoch": 1, "loss": 1.0}])
 
 
+def test_a_copy_lends_its_rows_to_the_next_copy_but_never_shares_the_records_own() -> None:
+    p = Progress()
+    for epoch, loss in ((1, 1.0), (2, 0.5)):
+        p.record({"epoch": epoch, "loss": loss}, "loss", "min", 0.0)
+    first = p.copy()
+    p.record({"epoch": 3, "loss": 0.25}, "loss", "min", 0.0)
+    second = p.copy(first)
+    assert second == p
+    assert second.history[1] is first.history[1]  # epochs 1 and 2 were copied once
+    p.history[2]["loss"] = 99.0
+    p.history[0]["loss"] = 99.0
+    assert [row["loss"] for row in second.history] == [1.0, 0.5, 0.25]
+
+
+def test_a_copy_borrows_nothing_from_an_earlier_copy_of_other_epochs() -> None:
+    earlier = Progress()
+    earlier.record({"epoch": 1, "loss": 1.0}, "loss", "min", 0.0)
+    earlier.record({"epoch": 2, "loss": 0.5}, "loss", "min", 0.0)
+    rewound = Progress()  # cut back to epoch 1, then epoch 2 again with another result
+    rewound.record({"epoch": 1, "loss": 1.0}, "loss", "min", 0.0)
+    rewound.record({"epoch": 2, "loss": 0.75}, "loss", "min", 0.0)
+    kept = rewound.copy(earlier.copy())
+    assert kept.history == [{"epoch": 1, "loss": 1.0}, {"epoch": 2, "loss": 0.75}]
+    shorter = Progress()
+    shorter.record({"epoch": 1, "loss": 1.0}, "loss", "min", 0.0)
+    assert shorter.copy(earlier).history == [{"epoch": 1, "loss": 1.0}]
+
+
 class _Run:
     """The parts of a Run a snapshot reads and writes."""
 

@@ -108,11 +108,12 @@ class Snapshot:
         return self.progress.epoch
 
     @classmethod
-    def take(cls, run: Run) -> Snapshot:
+    def take(cls, run: Run, previous: Snapshot | None = None) -> Snapshot:
         """Copies of ``run``'s state at the end of an epoch (the generators' states need no
-        copy: ``bit_generator.state`` makes a new one on every read)."""
+        copy: ``bit_generator.state`` makes a new one on every read). ``previous``, the last
+        snapshot of the same training, lends its copies of the history's rows."""
         return cls(
-            progress=run.progress.copy(),
+            progress=run.progress.copy(previous.progress if previous is not None else None),
             model=model_state(run.model),
             optimizer=_optional_state(run.optimizer),
             schedule=_optional_state(run.schedule),

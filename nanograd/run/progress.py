@@ -30,11 +30,23 @@ class Progress:
     best_epoch: int | None = None
     bad_epochs: int = 0
 
-    def copy(self) -> Progress:
-        """An independent copy: a later epoch changes neither record through the other."""
+    def copy(self, earlier: Progress | None = None) -> Progress:
+        """An independent copy: a later epoch changes neither record through the other.
+
+        ``earlier``, a copy of this record taken some epochs ago, lends its copies of the rows
+        both hold (a finished epoch's row is final), so only the newer rows are copied: a copy
+        every epoch costs as much in a long run as in a short one. Copies share rows only with
+        each other, never with the record they copy.
+        """
+        rows = self.history
+        done: list[dict[str, float]] = []
+        if earlier is not None and 0 < len(earlier.history) <= len(rows):
+            last = len(earlier.history) - 1
+            if earlier.history[last] == rows[last]:  # the same epochs: not rewound since
+                done = earlier.history
         return Progress(
             self.epoch,
-            [dict(row) for row in self.history],
+            done + [dict(row) for row in rows[len(done) :]],
             self.best_value,
             self.best_epoch,
             self.bad_epochs,

@@ -104,7 +104,7 @@ def fit(run: Run, hook: Any, saved: Checkpoints) -> Outcome:
         _check_added(row)
         if run.console.log_error is not None and run.folder is not None:
             raise run.folder.failed("log.txt", run.console.log_error)
-        saved.last = Snapshot.take(run)
+        saved.last = Snapshot.take(run, saved.last)
         if improved:
             saved.best_model = saved.last.model
         if run.folder is not None and time.monotonic() - last_write >= CHECKPOINT_SECONDS:
