@@ -113,9 +113,10 @@ def scratch() -> str | None:
     /dev/shm when it has room, else the system's temporary folder (None).
 
     The folder is scratch: its files go back to the sweep, which writes them durably. The
-    runner rewrites metrics.csv and syncs it to disk every epoch; on a disk, two workers doing
-    so wait on each other (an 8-run moons sweep took 25 s with two workers against 23 s with
-    one on a busy machine; 14 s against 19 s in memory).
+    runner replaces its files atomically and syncs them to disk as it goes; on a disk, two
+    workers doing so wait on each other (an 8-run moons sweep, when metrics.csv was synced
+    every epoch, took 25 s with two workers against 23 s with one on a busy machine; 14 s
+    against 19 s in memory).
     """
     if os.environ.get("TMPDIR"):
         return None
