@@ -389,6 +389,27 @@ def test_calls_a_replay_can_do_without_are_left_out_with_eager_bits() -> None:
     assert source.split("def backward")[1].count("transpose(") == 1
 
 
+def test_a_broadcast_left_to_the_ufunc_and_a_leaf_gradient_named_twice_keep_eager_bits() -> None:
+    """Cross-entropy's gradient broadcasts a (batch, 1) column to (batch, classes) before a mul
+    by an array of that shape: the mul broadcasts it. W's gradient, (g.T @ x).T.T, is g.T @ x:
+    handed on, it is written as a second name for that array, not transposed twice."""
+    rng = np.random.default_rng(0)
+    w = ng.tensor(rng.standard_normal((4, 3)), requires_grad=True)
+    cross_entropy = ng.losses.get("cross_entropy")
+
+    def loss(x: ng.Tensor, labels: ng.Tensor) -> ng.Tensor:
+        return cross_entropy(x @ w.T, labels, label_smoothing=0.1)
+
+    calls = [
+        [ng.tensor(rng.standard_normal((6, 3))), ng.tensor(rng.integers(0, 4, 6))] for _ in range(3)
+    ]
+    step = assert_same_as_eager(loss, calls, [w])
+    backward = step.source().split("def backward")[1]
+    assert backward.count("broadcast_to(") == 1  # the (batch,) one, which a negation needs
+    assert re.search(r"\n    v\d+ = v\d+\n", backward)
+    assert backward.count("transpose(") == 1
+
+
 # -- every registered op, every module ----------------------------------------------------------
 
 

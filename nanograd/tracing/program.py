@@ -66,7 +66,8 @@ class Instruction:
     0-d array, as the engine does), ``"several"`` one array per output (None where not
     computed), ``"single"`` the one output a several-output op computed, ``"plus"`` the sum of
     two gradients, ``"copy"`` an array copy, ``"callback"`` whatever the callback returns,
-    ``"callbacks"`` the tuple a callback returns, unpacked into ``outputs``.
+    ``"callbacks"`` the tuple a callback returns, unpacked into ``outputs``, ``"same"`` a second
+    name for the operand's array (no call; see :mod:`nanograd.tracing.simplify`).
     """
 
     function: Callable[..., Any]
@@ -94,6 +95,11 @@ class Program:
 _as_result = np.asarray
 """As the engine's op call: a NumPy scalar result becomes a 0-d array, an array stays as it is
 (the engine tests ``type(out) is ndarray`` first; the one call is cheaper in a program)."""
+
+
+def same(x: Any) -> Any:
+    """What a ``"same"`` instruction does, written ``v9 = v4`` in a program."""
+    return x
 
 
 def _as_results(outs: Any) -> list[Any]:
@@ -170,6 +176,8 @@ def _line(ins: Instruction, ns: _Namespace) -> str:
     if ins.kind == "plus":
         total = f"{args[0]} + {args[1]}"
         return f"v{ins.outputs[0]} = " + (f"_as_result({total})" if ins.zero_d else total)
+    if ins.kind == "same":
+        return f"v{ins.outputs[0]} = {args[0]}"
     if ins.kind == "copy":
         return f"v{ins.outputs[0]} = _copy({args[0]})"
     call = f"{ns.name(ins.function, ins.name)}({', '.join(call_args)})"

@@ -6,17 +6,18 @@ values that follow are certain to be bit-identical to eager's:
 - **a repeated exact call**: an exactly rounded elementwise ufunc (``+ - * /``, negation,
   ``maximum``, comparisons) called again on the same operands is made once; ``x * x``'s
   gradient computes ``g * x`` twice, and IEEE arithmetic gives the same bits both times;
-- **a broadcast an exact ufunc would do itself**: ``broadcast_to`` of a 0-d array whose result
-  feeds an exactly rounded binary ufunc whose other operand already has the broadcast shape and
-  the same dtype (the gradient of ``sum``, met by ``mul`` in an L2 penalty's gradient) gives
-  the ufunc the 0-d array instead; every element is the same operation on the same two numbers;
+- **a broadcast an exact ufunc would do itself**: ``broadcast_to(x, shape)`` whose result feeds
+  an exactly rounded binary ufunc whose other operand already has that shape and ``x``'s dtype
+  (the gradient of ``sum``, met by ``mul`` in an L2 penalty's gradient or cross-entropy's) gives
+  the ufunc ``x`` instead: it broadcasts ``x`` with the same zero strides, and every element is
+  the same operation on the same two numbers;
 - **a transpose that undoes a transpose**: the result is a view with the very shape and
   strides of the array transposed first, so that array is used;
 - **a call nobody reads** after those rewrites is dropped (only calls without side effects:
   never a callback, which may draw random numbers).
 
-Slots a phase hands on (its outputs, what backward needs, the leaves' gradients) are kept
-under their own numbers.
+Slots a phase hands on (its outputs, what backward needs, the leaves' gradients) keep their
+numbers: one that holds what another does is written as a second name for it (``v9 = v4``).
 """
 
 from __future__ import annotations
@@ -26,7 +27,16 @@ from typing import Any
 
 import numpy as np
 
-from nanograd.tracing.program import AsTensor, Const, Instruction, Slot, SlotTuple, literal, uses
+from nanograd.tracing.program import (
+    AsTensor,
+    Const,
+    Instruction,
+    Slot,
+    SlotTuple,
+    literal,
+    same,
+    uses,
+)
 
 Shape = tuple[int, ...]
 
@@ -54,7 +64,7 @@ def simplify(
     phase when this is the backward (whose gradients transpose them back)."""
     rename: dict[int, int] = {}
     made: dict[tuple[Any, ...], int] = {}  # an exact call's key -> the slot holding its result
-    broadcast_of: dict[int, int] = {}  # the slot of broadcast_to(x) of a 0-d x -> x's slot
+    broadcast_of: dict[int, int] = {}  # the slot of broadcast_to(x, shape) -> x's slot
     transposed: Transposes = dict(transposes or {})
     result: list[Instruction] = []
     for ins in instructions:
@@ -68,23 +78,35 @@ def simplify(
             key = _key(ins)
             if key is not None:
                 earlier = made.get(key)
-                if earlier is not None and out not in keep:
-                    rename[out] = earlier
+                if earlier is not None:
+                    _same_as(out, earlier, keep, rename, result)
                     continue
                 made[key] = out
-        elif ins.name == "broadcast_to" and _zero_d(ins.operands[0], shapes):
+        elif ins.name == "broadcast_to" and _slot_in(ins.operands[0], shapes):
             broadcast_of[out] = ins.operands[0]
         elif ins.name == "transpose" and _slot_in(ins.operands[0], shapes):
             source = ins.operands[0]
             axes = _axes(ins.params.get("axes"), len(shapes[source][0]))
             if source in transposed:
                 first, first_axes = transposed[source]
-                if all(first_axes[a] == i for i, a in enumerate(axes)) and out not in keep:
-                    rename[out] = first  # the axes are back in place: the same view
+                if all(first_axes[a] == i for i, a in enumerate(axes)):
+                    # the axes are back in place: the same shape, strides and memory
+                    _same_as(out, first, keep, rename, result)
                     continue
             transposed[out] = (source, axes)
         result.append(ins)
     return _without_dead(result, keep)
+
+
+def _same_as(
+    out: int, earlier: int, keep: set[int], rename: dict[int, int], result: list[Instruction]
+) -> None:
+    """``out`` holds what ``earlier`` holds: later instructions read ``earlier``, and a slot
+    the phase hands on becomes a second name for it."""
+    if out in keep:
+        result.append(Instruction(same, "same", [earlier], {}, [out], "same"))
+    else:
+        rename[out] = earlier
 
 
 def transposes_in(
@@ -139,17 +161,13 @@ def _slot_in(x: Any, shapes: Mapping[int, tuple[Shape, np.dtype[Any]]]) -> bool:
     return isinstance(x, int) and x in shapes
 
 
-def _zero_d(x: Any, shapes: Mapping[int, tuple[Shape, np.dtype[Any]]]) -> bool:
-    return _slot_in(x, shapes) and shapes[x][0] == ()
-
-
 def _unbroadcast(
     ins: Instruction,
     broadcast_of: Mapping[int, int],
     shapes: Mapping[int, tuple[Shape, np.dtype[Any]]],
 ) -> Instruction:
-    """An exact binary ufunc given ``broadcast_to(x, S)`` of a 0-d ``x`` beside an operand of
-    shape ``S`` and ``x``'s dtype: give it ``x`` itself."""
+    """An exact binary ufunc given ``broadcast_to(x, S)`` beside an operand of shape ``S`` and
+    ``x``'s dtype: give it ``x`` itself."""
     if len(ins.operands) != 2 or ins.variadic:
         return ins
     operands = list(ins.operands)
@@ -186,8 +204,9 @@ def _axes(axes: Any, ndim: int) -> tuple[int, ...]:
 
 def _pure(ins: Instruction) -> bool:
     """Calls that change nothing but their result, and may be dropped when it is not read."""
-    return ins.kind in ("op", "plus") and (
-        ins.function in EXACT_UFUNCS or ins.name in ("broadcast_to", "transpose")
+    return ins.kind == "same" or (
+        ins.kind in ("op", "plus")
+        and (ins.function in EXACT_UFUNCS or ins.name in ("broadcast_to", "transpose"))
     )
 
 
