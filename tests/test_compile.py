@@ -358,6 +358,16 @@ def test_a_loss_replays_with_each_calls_target_tensor(loss: str) -> None:
     assert step.traces == 1
 
 
+def test_hinge_checks_the_labels_of_every_replayed_call() -> None:
+    w = ng.tensor(np.ones((3, 1)), requires_grad=True)
+    step = ng.compile(lambda x, t: ng.losses.hinge(x @ w, t))
+    x = ng.tensor(np.ones((4, 3)))
+    step(x, ng.tensor([[1.0], [-1.0], [1.0], [-1.0]]))  # the trace
+    with pytest.raises(ValueError, match=r"hinge: target must hold labels -1 or \+1"):
+        step(x, ng.tensor([[1.0], [0.0], [1.0], [0.0]]))
+    assert step.traces == 1
+
+
 def test_source_shows_the_replayed_program() -> None:
     step = ng.compile(lambda x: (x * x).sum())
     step(ng.tensor([1.0, 2.0], requires_grad=True))

@@ -232,6 +232,12 @@ def hinge(input: Any, target: Any, margin: float = 1.0, reduction: str = "mean")
     _reduction("hinge", reduction)
     x = _input("hinge", input)
     t = _float_target("hinge", x, target)
+    _check_signs(target)
+    return _reduce(ng.ops.relu(margin - t * x), reduction)
+
+
+@ng.callback  # checked on every call, a compiled program's too
+def _check_signs(target: Any) -> None:
     values = np.asarray(target.data if isinstance(target, Tensor) else target)
     if values.size and not np.all((values == 1) | (values == -1)):
         found = np.unique(values)[:6]
@@ -239,7 +245,6 @@ def hinge(input: Any, target: Any, margin: float = 1.0, reduction: str = "mean")
             f"hinge: target must hold labels -1 or +1; found {found.tolist()} in a target of "
             f"shape {values.shape} (map 0/1 labels with 2 * y - 1)"
         )
-    return _reduce(ng.ops.relu(margin - t * x), reduction)
 
 
 # -- multi-class classification ------------------------------------------------------------------
