@@ -243,8 +243,9 @@ def _plus(a: Tensor, b: Tensor, create_graph: bool) -> Tensor:
     return wrap(a._data + b._data)
 
 
-def _walk_owns(g: Tensor) -> bool:
-    """Whether nothing but the walk refers to gradient ``g`` or to the memory it holds.
+def _walk_owns(g: Tensor, leaf: np.ndarray) -> bool:
+    """Whether gradient ``g`` may become the ``.grad`` of a leaf holding ``leaf`` as it is:
+    nothing but the walk refers to it or to its memory, and it is laid out as the leaf is.
 
     A leaf's gradient must not alias anything that lives on: the seed, another leaf's gradient
     (an identity vjp such as add's hands one tensor to both inputs), an input or a saved output.
@@ -254,7 +255,9 @@ def _walk_owns(g: Tensor) -> bool:
     or is a view (a transpose) of an array nothing else holds. Every view of an array holds a
     reference to the array that owns the memory, so none can hide. Where an interpreter holds
     more references than counted here (Python 3.10 holds one), the gradient is copied: the
-    count errs only towards the copy.
+    count errs only towards the copy. A gradient laid out otherwise than its leaf (a transpose
+    a compiled program kept) is copied into the leaf's layout: an optimizer's update across
+    the grain costs several times one along it.
     """
     # getrefcount counts its own argument; the tensor is also in _write_leaves' variable and
     # the parameters of _accumulate_leaf and this function, the array in the tensor and this
@@ -262,7 +265,7 @@ def _walk_owns(g: Tensor) -> bool:
     if sys.getrefcount(g) > 4:
         return False
     data = g._data
-    if sys.getrefcount(data) > 3 or not data.flags.writeable:
+    if sys.getrefcount(data) > 3 or not data.flags.writeable or data.strides != leaf.strides:
         return False
     base = data.base
     if base is None:
@@ -276,7 +279,7 @@ def _accumulate_leaf(t: Tensor, g: Tensor, create_graph: bool) -> None:
     if t._grad is None:
         # Without create_graph, an array nothing else holds: g itself when the walk owns it,
         # else a copy (an identity vjp such as add's hands one tensor to both inputs).
-        t._grad = g if create_graph or _walk_owns(g) else wrap(g._data.copy())
+        t._grad = g if create_graph or _walk_owns(g, t._data) else wrap(g._data.copy())
     else:
         t._grad = _plus(t._grad, g, create_graph)
 
