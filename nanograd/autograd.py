@@ -23,7 +23,7 @@ from __future__ import annotations
 import sys
 from collections.abc import Callable, Sequence
 from contextlib import AbstractContextManager
-from heapq import heappop, heappush
+from heapq import heapify, heappop, heappush
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
@@ -140,18 +140,14 @@ def _run(
     """
     keep = None if capture is None else leading_to(outputs, set(capture))
     grads: dict[Tensor, Tensor] = {}  # each tensor's gradient so far; the leaves' at the end
+    for out, seed in zip(outputs, seeds, strict=True):
+        prev = grads.get(out)
+        grads[out] = seed if prev is None else _plus(prev, seed, create_graph)
     # The graph nodes with a gradient, not yet walked, as a heap that gives the latest recorded
     # first: every tensor computed from a node was recorded after it, so when a node comes off
     # the heap, every tensor that will add to its gradient has been walked and it is complete.
-    pending: list[tuple[int, Tensor]] = []
-    for out, seed in zip(outputs, seeds, strict=True):
-        prev = grads.get(out)
-        if prev is not None:
-            grads[out] = _plus(prev, seed, create_graph)
-            continue
-        grads[out] = seed
-        if out._op is not None:
-            heappush(pending, (-out._recorded_at, out))
+    pending = [(-out._recorded_at, out) for out in grads if out._op is not None]
+    heapify(pending)
     changed_at = clock.changed  # the time of the latest in-place change (versions)
     previous_mode = grad_mode.enabled
     grad_mode.enabled = create_graph
