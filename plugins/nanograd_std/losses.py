@@ -297,18 +297,28 @@ def _label_coefficients(
             f"of shape {expected}; got target of shape {labels.shape}"
         )
     valid = labels != ignore_index
-    bad = valid & ((labels < 0) | (labels >= n_classes))
-    if np.any(bad):
+    # Every label kept, the usual case, costs a few reductions less than the general one.
+    every = bool(valid.all())
+    if every:
+        outside = labels.size > 0 and (labels.min() < 0 or labels.max() >= n_classes)
+    else:
+        outside = bool((valid & ((labels < 0) | (labels >= n_classes))).any())
+    if outside:
+        bad = valid & ((labels < 0) | (labels >= n_classes))
         raise ValueError(
             f"{name}: target holds class label {int(labels[bad].flat[0])}, outside [0, "
             f"{n_classes}) for input of shape {x.shape} with {n_classes} classes"
             + (f" (ignore_index is {ignore_index})" if ignore_index != -100 else "")
         )
-    classes_shape = [1] * x.ndim
-    classes_shape[axis] = n_classes
-    classes = np.arange(n_classes).reshape(classes_shape)
-    picked = np.expand_dims(np.where(valid, labels, -1), axis)
-    onehot = (picked == classes).astype(x.dtype)
+    if every and axis == x.ndim - 1:
+        # the classes on the last axis: the rows of an identity matrix, picked by label
+        onehot = np.eye(n_classes, dtype=x.dtype)[labels]
+    else:
+        classes_shape = [1] * x.ndim
+        classes_shape[axis] = n_classes
+        classes = np.arange(n_classes).reshape(classes_shape)
+        picked = np.expand_dims(np.where(valid, labels, -1), axis)
+        onehot = (picked == classes).astype(x.dtype)
     coef = onehot
     if smoothing:
         mask = np.expand_dims(valid, axis).astype(x.dtype)
@@ -317,7 +327,7 @@ def _label_coefficients(
         coef = coef * weight
         denominator = float(np.sum(onehot * weight))
     else:
-        denominator = float(np.sum(valid))
+        denominator = float(labels.size if every else np.count_nonzero(valid))
     return coef.astype(x.dtype, copy=False), denominator
 
 
@@ -355,10 +365,10 @@ def cross_entropy(
         coef, denominator = _label_coefficients(
             name, x, target, axis, w, ignore_index, label_smoothing
         )
-        per_sample = -(log_p * coef).sum(axis=axis)
         if reduction == "mean":
-            return per_sample.sum() / denominator
-        return _reduce(per_sample, reduction)
+            # one sum over everything: a graph node fewer than summing per sample first
+            return -(log_p * coef).sum() / denominator
+        return _reduce(-(log_p * coef).sum(axis=axis), reduction)
     data = target.data if isinstance(target, Tensor) else np.asarray(target)
     if not np.issubdtype(data.dtype, np.floating) or data.shape != x.shape:
         raise ValueError(
@@ -403,10 +413,9 @@ def nll(
         )
     w = _class_weight(name, weight, x, axis)
     coef, denominator = _label_coefficients(name, x, target, axis, w, ignore_index, 0.0)
-    per_sample = -(x * coef).sum(axis=axis)
     if reduction == "mean":
-        return per_sample.sum() / denominator
-    return _reduce(per_sample, reduction)
+        return -(x * coef).sum() / denominator
+    return _reduce(-(x * coef).sum(axis=axis), reduction)
 
 
 def kl_div(input: Any, target: Any, reduction: str = "mean", log_target: bool = False) -> Tensor:
