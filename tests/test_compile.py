@@ -14,7 +14,7 @@ from hypothesis import HealthCheck, Phase, given, settings
 from hypothesis import strategies as st
 
 import nanograd as ng
-from nanograd.testing import registered_ops
+from nanograd.testing import registered_losses, registered_ops
 from nanograd.testing.checks import _flatten, _rebuild, cases, resolve
 from nanograd.tracing.compiled import CACHE_SIZE
 
@@ -509,6 +509,52 @@ def test_every_registered_op_compiles_bit_identical_to_eager(name: str, data: An
                 ng.compile(fn)(*calls[0])
             return
         assert_same_as_eager(fn, calls, leaves)
+
+
+def _shifted(x: Any) -> Any:
+    """Another batch of the same kind: the samples moved along by one (each row keeps what
+    makes it valid, a label in range or probabilities that sum to 1), floats nudged."""
+    if not isinstance(x, np.ndarray) or x.ndim == 0:
+        return x
+    return _nudged(np.roll(x, 1, axis=0)) if x.dtype.kind == "f" else np.roll(x, 1, axis=0)
+
+
+@pytest.mark.parametrize("name", registered_losses())
+@settings(
+    max_examples=3,
+    deadline=None,
+    suppress_health_check=list(HealthCheck),
+    phases=[Phase.explicit, Phase.generate],
+)
+@given(data=st.data())
+def test_every_registered_loss_replays_with_each_call_s_own_target(name: str, data: Any) -> None:
+    """What a loss makes of its target in NumPy (one-hot coefficients, masks, counts) must
+    come from each call's target: a replay that kept the traced call's would give the loss of
+    the wrong labels. The input is passed as a tensor that requires grad, the target as one
+    that does not; the second call shifts both by a sample, so their pairing changes."""
+    target = resolve(name, kind="loss")
+    case = data.draw(cases(target))
+    x, t = case.inputs
+    loss_fn = ng.losses.get(name)
+
+    def fn(x: ng.Tensor, t: ng.Tensor, w: ng.Tensor) -> ng.Tensor:
+        # w weights the output (per sample with reduction="none"): no gradient via sum().
+        # It is an argument, as a constant array would be refused next to the loss's reads
+        # of its target's values (its checks), which a trace cannot tell it is not made from.
+        return (loss_fn(x, t, **case.params) * w).sum()
+
+    shape = np.shape(loss_fn(ng.tensor(x), ng.tensor(t), **case.params))
+    w = ng.tensor(np.random.default_rng(4).standard_normal(shape).astype(x.dtype))
+    calls = []
+    for x_values, t_values in ((x, t), (_nudged(x), t), (_shifted(x), _shifted(t))):
+        calls.append([ng.tensor(x_values, requires_grad=True), ng.tensor(t_values), w])
+    with np.errstate(all="ignore"):
+        try:
+            for args in calls:
+                fn(*args)
+        except ValueError:
+            return  # the nudged values left the loss's domain: nothing to compare
+        assert_same_as_eager(fn, calls, [args[0] for args in calls])
 
 
 def _modules() -> dict[str, tuple[Callable[[], ng.nn.Module], Callable[[Any], Any]]]:

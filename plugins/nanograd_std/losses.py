@@ -369,6 +369,17 @@ def cross_entropy(
             # one sum over everything: a graph node fewer than summing per sample first
             return -(log_p * coef).sum() / denominator
         return _reduce(-(log_p * coef).sum(axis=axis), reduction)
+    _check_class_probabilities(name, x, target, axis)
+    t = _float_target(name, x, target)
+    if label_smoothing:
+        t = t * (1 - label_smoothing) + label_smoothing / x.shape[axis]
+    if w is not None:
+        t = t * w
+    return _reduce(-(log_p * t).sum(axis=axis), reduction)
+
+
+@ng.callback  # checked on every call, a compiled program's too
+def _check_class_probabilities(name: str, x: Tensor, target: Any, axis: int) -> None:
     data = target.data if isinstance(target, Tensor) else np.asarray(target)
     if not np.issubdtype(data.dtype, np.floating) or data.shape != x.shape:
         raise ValueError(
@@ -383,12 +394,6 @@ def cross_entropy(
             f"ranges over [{np.min(data):.4g}, {np.max(data):.4g}] (for -1/+1 labels of a "
             "single score use hinge or bce_with_logits; for class indices pass integers)"
         )
-    t = _float_target(name, x, target)
-    if label_smoothing:
-        t = t * (1 - label_smoothing) + label_smoothing / x.shape[axis]
-    if w is not None:
-        t = t * w
-    return _reduce(-(log_p * t).sum(axis=axis), reduction)
 
 
 def nll(
