@@ -23,8 +23,8 @@ from nanograd.definitions import (
     ENGINE_OPS,
     OpDef,
     PluginError,
+    parameters_of,
     required_positional,
-    signature_of,
 )
 from nanograd.domain import Domain
 from nanograd.inplace import NAMES as INPLACE_NAMES
@@ -53,33 +53,22 @@ def _parameter_names(func: Callable[..., Any], arity: int) -> tuple[str, ...]:
     """
     if isinstance(func, np.ufunc):
         return ()
-    sig = signature_of(func)
-    if sig is None:
-        return ()
-    names = [
-        p.name for p in sig.parameters.values() if p.kind not in (p.VAR_POSITIONAL, p.VAR_KEYWORD)
-    ]
-    return tuple(names[arity:])
+    params = parameters_of(func)
+    return () if params is None else params.names[arity:]
 
 
 def _takes_any_keyword(func: Callable[..., Any]) -> bool:
     if isinstance(func, np.ufunc):
         return False
-    sig = signature_of(func)
-    return sig is not None and any(p.kind is p.VAR_KEYWORD for p in sig.parameters.values())
+    params = parameters_of(func)
+    return params is not None and params.var_keyword
 
 
 def _accepts_positional(func: Callable[..., Any], count: int) -> bool:
     if isinstance(func, np.ufunc):
         return int(func.nin) == count
-    sig = signature_of(func)
-    if sig is None:  # builtins without a signature: trust them
-        return True
-    try:
-        sig.bind_partial(*([None] * count))
-    except TypeError:
-        return False
-    return True
+    params = parameters_of(func)
+    return params is None or params.accepts(count)  # builtins without a signature: trusted
 
 
 def check_engine_op(op: OpDef) -> None:

@@ -10,7 +10,8 @@ import functools
 import inspect
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any
+from types import FunctionType
+from typing import Any, NamedTuple
 
 import numpy as np
 
@@ -112,38 +113,70 @@ class HookWarning(UserWarning):
     nanograd never calls it."""
 
 
-def signature_of(func: Callable[..., Any]) -> inspect.Signature | None:
-    """``func``'s signature, or None for a builtin without one.
+class Parameters(NamedTuple):
+    """What registering reads of a function's signature."""
+
+    names: tuple[str, ...]
+    """Every named parameter, in order (``*args`` and ``**kwargs`` left out)."""
+    positional: int
+    """How many may be passed by position, not counting ``*args``."""
+    required: int
+    """How many of those have no default."""
+    var_positional: bool
+    var_keyword: bool
+
+    def accepts(self, count: int) -> bool:
+        """Whether ``count`` positional arguments bind (``inspect.Signature.bind_partial``)."""
+        return count <= self.positional or self.var_positional
+
+
+def parameters_of(func: Callable[..., Any]) -> Parameters | None:
+    """``func``'s parameters, or None for a builtin without a signature.
 
     Remembered for the last few hundred functions: registering an op reads its forward's
-    signature four times, and ``inspect.signature`` is a good part of what loading the
-    plugins costs at start-up.
+    parameters four times. A plain function's are read from its code object; anything else
+    (a builtin, a method, a partial, a wrapper with ``__wrapped__``) through
+    ``inspect.signature``, which gives the same for a plain function but costs more than the
+    rest of registering an op.
     """
     try:
-        return _remembered_signature(func)
+        return _remembered_parameters(func)
     except TypeError:  # an unhashable callable cannot be remembered
-        return _signature(func)
+        return _parameters(func)
 
 
-def _signature(func: Callable[..., Any]) -> inspect.Signature | None:
+def _parameters(func: Callable[..., Any]) -> Parameters | None:
+    if type(func) is FunctionType and not vars(func):  # nothing that inspect would follow
+        code = func.__code__
+        positional = code.co_argcount
+        return Parameters(
+            names=code.co_varnames[: positional + code.co_kwonlyargcount],
+            positional=positional,
+            required=positional - len(func.__defaults__ or ()),
+            var_positional=bool(code.co_flags & inspect.CO_VARARGS),
+            var_keyword=bool(code.co_flags & inspect.CO_VARKEYWORDS),
+        )
     try:
-        return inspect.signature(func)
+        sig = inspect.signature(func)
     except (TypeError, ValueError):  # some builtins have no signature
         return None
+    params = sig.parameters.values()
+    ordered = [p for p in params if p.kind in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD)]
+    return Parameters(
+        names=tuple(p.name for p in params if p.kind not in (p.VAR_POSITIONAL, p.VAR_KEYWORD)),
+        positional=len(ordered),
+        required=sum(1 for p in ordered if p.default is p.empty),
+        var_positional=any(p.kind is p.VAR_POSITIONAL for p in params),
+        var_keyword=any(p.kind is p.VAR_KEYWORD for p in params),
+    )
 
 
-_remembered_signature = functools.lru_cache(maxsize=512)(_signature)
+_remembered_parameters = functools.lru_cache(maxsize=512)(_parameters)
 
 
 def required_positional(func: Callable[..., Any]) -> int:
     """How many positional parameters ``func`` requires: the default number of tensor inputs."""
     if isinstance(func, np.ufunc):  # np.less and friends have no signature, but know their nin
         return int(func.nin)
-    sig = signature_of(func)
-    if sig is None:
-        return 1
-    return sum(
-        1
-        for p in sig.parameters.values()
-        if p.kind in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD) and p.default is p.empty
-    )
+    params = parameters_of(func)
+    return 1 if params is None else params.required

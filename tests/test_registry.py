@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import functools
+import inspect
 from collections.abc import Callable
 from typing import Any
 
@@ -12,6 +14,7 @@ import nanograd as ng
 from nanograd import domain, plugins
 from nanograd.binding import bind
 from nanograd.call import make_function
+from nanograd.definitions import parameters_of
 from nanograd.registry import OpDef, PluginError, Registry
 
 PLUGIN = "acme_ops"
@@ -346,3 +349,60 @@ def test_an_impossible_domain_is_refused_where_it_is_declared(
 ) -> None:
     with pytest.raises(ValueError, match=said):
         make()
+
+
+# -- reading a function's parameters --------------------------------------------------------------
+
+
+def _from_signature(func: Callable[..., Any]) -> tuple[Any, ...]:
+    """What ``inspect.signature`` says of ``func``, in the order of ``Parameters``' fields."""
+    params = list(inspect.signature(func).parameters.values())
+    ordered = (inspect.Parameter.POSITIONAL_ONLY, inspect.Parameter.POSITIONAL_OR_KEYWORD)
+    variadic = (inspect.Parameter.VAR_POSITIONAL, inspect.Parameter.VAR_KEYWORD)
+    return (
+        tuple(p.name for p in params if p.kind not in variadic),
+        sum(p.kind in ordered for p in params),
+        sum(p.kind in ordered and p.default is p.empty for p in params),
+        any(p.kind is inspect.Parameter.VAR_POSITIONAL for p in params),
+        any(p.kind is inspect.Parameter.VAR_KEYWORD for p in params),
+    )
+
+
+def _wrapper(func: Callable[..., Any]) -> Callable[..., Any]:
+    @functools.wraps(func)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        return func(*args, **kwargs)
+
+    return wrapper
+
+
+def _every_kind(a, b=1, /, c=2, *rest, d, e=3, **options):  # type: ignore[no-untyped-def]
+    scale = 2  # a local variable is no parameter
+    return a * scale
+
+
+_FUNCTIONS = [
+    pytest.param(lambda: 0, id="no parameters"),
+    pytest.param(unary_vjp, id="plain"),
+    pytest.param(lambda x, axis=None, keepdims=False: x, id="defaults"),
+    pytest.param(_every_kind, id="every kind"),
+    pytest.param(lambda x, *, axis: x, id="keyword-only without default"),
+    pytest.param(lambda *xs: xs, id="only *args"),
+    pytest.param(lambda g, out, x, **p: g, id="**params"),
+    pytest.param(_wrapper(_every_kind), id="wrapper followed to what it wraps"),
+    pytest.param(functools.partial(_every_kind, 1, d=4), id="partial"),
+    pytest.param(Registry().copy, id="bound method"),
+]
+
+
+@pytest.mark.parametrize("func", _FUNCTIONS)
+def test_parameters_are_read_as_inspect_signature_reads_them(func: Callable[..., Any]) -> None:
+    """A plain function's are read from its code object (quicker); the same answers."""
+    assert tuple(parameters_of(func)) == _from_signature(func)  # type: ignore[arg-type]
+    for count in range(6):
+        try:
+            inspect.signature(func).bind_partial(*([None] * count))
+            binds = True
+        except TypeError:
+            binds = False
+        assert parameters_of(func).accepts(count) is binds, count  # type: ignore[union-attr]
