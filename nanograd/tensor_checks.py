@@ -8,7 +8,7 @@ the graph. The :class:`~nanograd.tensor.Tensor` type calls these; they import no
 
 from __future__ import annotations
 
-import threading
+from _thread import _local as thread_local  # threading.local itself, without threading
 from typing import Any
 
 import numpy as np
@@ -20,7 +20,7 @@ NUMERIC_KINDS = "biufc"  # NumPy dtype kinds a tensor may hold: bool, int, uint,
 # Set while ``ng.tensor([...])`` converts a list: NumPy reads each tensor in it through
 # ``Tensor.__array__``, which refuses then if the tensor requires grad. Cheaper than scanning
 # a long list of numbers, and per thread, so another thread's ``np.asarray(t)`` is unaffected.
-_listing = threading.local()
+_listing = thread_local()
 
 
 def from_sequence(data: list[Any] | tuple[Any, ...], dtype: Any) -> np.ndarray:

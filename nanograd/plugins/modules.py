@@ -9,7 +9,6 @@ may be.
 from __future__ import annotations
 
 import importlib
-import importlib.util
 import os
 import sys
 from types import ModuleType
@@ -40,7 +39,9 @@ def is_path(name: str) -> bool:
 
 def import_file(given: str, where: str) -> tuple[str, ModuleType]:
     """Import a plugin given as the path of a ``.py`` file, as the module its stem names."""
-    from pathlib import Path  # here, not at the top: a start-up without such a plugin skips it
+    # Here, not at the top: a start-up without such a plugin skips them.
+    import importlib.util
+    from pathlib import Path
 
     path = Path(given)
     usage = "a plugin is a module name importable from PYTHONPATH, or the path of a .py file"

@@ -16,7 +16,6 @@ so it is differentiable again, to any order.
 
 from __future__ import annotations
 
-import string
 from collections.abc import Sequence
 from typing import Any
 
@@ -27,7 +26,9 @@ from nanograd import domain
 from nanograd.contract import RegisterOp
 from nanograd_std.scalars import weak_arrays
 
-LABELS = string.ascii_letters  # NumPy's order: an int label i in a sublist is LABELS[i]
+# NumPy's order: an int label i in a sublist is LABELS[i]. string.ascii_letters, written out:
+# importing the string module compiles a regular expression, a millisecond of every start-up.
+LABELS = "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"
 
 
 # -- reading NumPy's subscripts -------------------------------------------------------------------
