@@ -11,8 +11,7 @@ from __future__ import annotations
 
 import copy
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
-from typing import Any
+from typing import Any, NamedTuple
 
 import numpy as np
 
@@ -134,9 +133,12 @@ def flatten_outputs(outputs: Sequence[Tensor], checked: Sequence[int]) -> np.nda
 # -- labels and messages ---------------------------------------------------------------------------
 
 
-@dataclass
-class Labels:
-    """How a message names things: the function, its inputs and outputs, the order."""
+class Labels(NamedTuple):
+    """How a message names things: the function, its inputs and outputs, the order.
+
+    This and :class:`Settings` are named tuples rather than dataclasses: ``import nanograd``
+    imports this module for ``ng.gradcheck``, and making a dataclass costs about a millisecond.
+    """
 
     name: str
     inputs: list[str]
@@ -206,8 +208,7 @@ def unravel(flat_index: int, shape: tuple[int, ...]) -> tuple[int, ...]:
     return tuple(int(j) for j in np.unravel_index(flat_index, shape)) if shape else ()
 
 
-@dataclass
-class Settings:
+class Settings(NamedTuple):
     eps: float
     atol: float
     rtol: float
