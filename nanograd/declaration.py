@@ -13,7 +13,6 @@ import inspect
 import keyword
 from collections import namedtuple
 from collections.abc import Callable, Sequence
-from dataclasses import replace
 from typing import Any
 
 import numpy as np
@@ -214,7 +213,9 @@ def make_composite(
         plugin, name, function, None, domain, method, variadic, False, False, kink, doc,
         inputs if inputs is not None else max(required_positional(function), 1),
     )  # fmt: skip
-    return replace(op, vjps=(), composite=True, differentiable=True, twice_differentiable=True)
+    # The record is new and nobody else's, so it is finished in place (quicker than replace).
+    op.vjps, op.composite, op.differentiable, op.twice_differentiable = (), True, True, True
+    return op
 
 
 def make_several(
@@ -259,7 +260,7 @@ def make_several(
             plugin, name, forward, entry, domain, False, False,
             entry is not None, twice_differentiable, kink, doc, arity,
         )  # fmt: skip
-        view = replace(view, name=f"{name}.{output}")
+        view.name = f"{name}.{output}"
         if view.arity != arity:
             raise PluginError(
                 f"{where}: output {output!r} gives vjps for {view.arity} inputs, another "
@@ -274,4 +275,5 @@ def make_several(
         plugin, name, forward, merged, domain, method, False, True,
         twice_differentiable, kink, doc, None,
     )  # fmt: skip
-    return replace(op, outputs=names, output_ops=tuple(views), result_type=result_type)
+    op.outputs, op.output_ops, op.result_type = names, tuple(views), result_type
+    return op

@@ -44,6 +44,7 @@ class Registry:
         self.ops: dict[str, OpDef] = {}
         self.losses: dict[str, LossDef] = {}
         self.optimizers: dict[str, OptimizerDef] = {}
+        self._methods: dict[str, OpDef] = {}  # the op that claims each Tensor method
 
     def missing_engine_ops(self) -> list[str]:
         """The names in :data:`ENGINE_OPS` that no loaded plugin registers."""
@@ -55,6 +56,7 @@ class Registry:
         new.ops = dict(self.ops)
         new.losses = dict(self.losses)
         new.optimizers = dict(self.optimizers)
+        new._methods = dict(self._methods)
         return new
 
     # -- the callbacks handed to plugins -------------------------------------------------------
@@ -96,6 +98,8 @@ class Registry:
             check_engine_op(op)
             op.function = make_function(op)
             self._add("op", self.ops, op)
+            if op.method is not None:
+                self._methods[op.method] = op
             return op
 
         return register
@@ -138,15 +142,13 @@ class Registry:
 
     def _check_method(self, op: OpDef) -> None:
         """Two ops may not claim the same Tensor method; the second one is refused."""
-        if op.method is None:
-            return
-        for other in self.ops.values():
-            if other.method == op.method and other.name != op.name:
-                raise PluginError(
-                    f"plugin {op.plugin!r}, op {op.name!r}: Tensor method {op.method!r} is "
-                    f"already taken by op {other.name!r} of plugin {other.plugin!r}; choose "
-                    "another method= name, or method=False"
-                )
+        other = None if op.method is None else self._methods.get(op.method)
+        if other is not None and other.name != op.name:
+            raise PluginError(
+                f"plugin {op.plugin!r}, op {op.name!r}: Tensor method {op.method!r} is "
+                f"already taken by op {other.name!r} of plugin {other.plugin!r}; choose "
+                "another method= name, or method=False"
+            )
 
     def _add(self, kind: str, table: dict[str, Any], item: Any) -> None:
         previous = table.get(item.name)
