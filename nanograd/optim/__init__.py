@@ -8,11 +8,15 @@ registered name, a third-party plugin's included. Schedules are in
 
 from __future__ import annotations
 
-from typing import Any
+import importlib
+from typing import TYPE_CHECKING, Any
 
 from nanograd.lookup import UnknownName, find
-from nanograd.optim import checks, lr_scheduler
+from nanograd.optim import checks
 from nanograd.optim.optimizer import Optimizer, ParamsT
+
+if TYPE_CHECKING:  # imported on first use (below): the optimizers' plugin loads without it
+    from nanograd.optim import lr_scheduler
 
 
 def _registered() -> dict[str, Any]:
@@ -51,6 +55,8 @@ def create(name: str, params: ParamsT, **kwargs: Any) -> Optimizer:
 
 
 def __getattr__(name: str) -> Any:
+    if name == "lr_scheduler":  # importing it makes it this module's attribute
+        return importlib.import_module("nanograd.optim.lr_scheduler")
     # ng.optim.Adam: the registered class whose class name this is.
     if name.startswith("_") or not name[:1].isupper():
         raise AttributeError(f"module 'nanograd.optim' has no attribute {name!r}")
@@ -63,7 +69,7 @@ def __getattr__(name: str) -> Any:
 
 def __dir__() -> list[str]:
     classes = [getattr(d.cls, "__name__", "") for d in _registered().values()]
-    return sorted({*globals(), *classes})
+    return sorted({*globals(), "lr_scheduler", *classes})
 
 
 __all__ = ["Optimizer", "ParamsT", "available", "checks", "create", "get", "lr_scheduler"]
