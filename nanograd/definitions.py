@@ -23,7 +23,7 @@ class PluginError(Exception):
     """A plugin failed to load or declared something the host cannot accept."""
 
 
-@dataclass(eq=False)
+@dataclass(eq=False, repr=False)  # its own __repr__, below: dataclass need not write one
 class OpDef:
     """One registered operation: how to compute it, differentiate it and test it.
 
