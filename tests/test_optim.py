@@ -552,6 +552,24 @@ def test_schedule_state_dict_is_a_snapshot_and_refuses_a_foreign_one() -> None:
     assert schedule.optimizer is optimizer and schedule.get_last_lr() == [0.5]
 
 
+def test_schedule_state_dict_copies_a_subclass_s_own_state_whole() -> None:
+    class Milestones(lr_scheduler.StepLR):
+        def __init__(self, optimizer: Optimizer) -> None:
+            self.seen: dict[str, list[int]] = {"steps": []}
+            super().__init__(optimizer, step_size=1, gamma=0.5)
+
+        def step(self, metric: float | None = None) -> None:
+            super().step(metric)
+            self.seen["steps"].append(self.last_epoch)
+
+    schedule = Milestones(sgd())
+    state = schedule.state_dict()
+    schedule.step()
+    assert state["seen"] == {"steps": [0]} and state["last_epoch"] == 0
+    assert state["base_lrs"] == [1.0] and state["base_lrs"] is not schedule.base_lrs
+    assert state["_last_lr"] == [1.0] and schedule.get_last_lr() == [0.5]
+
+
 @pytest.mark.parametrize(
     ("threshold_mode", "expected"), [("abs", [1.0, 1.0, 1.0]), ("rel", [1.0, 1.0, 0.1])]
 )

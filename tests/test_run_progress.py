@@ -7,7 +7,7 @@ from pathlib import Path
 import numpy as np
 
 import nanograd as ng
-from nanograd.run.checkpoint import Snapshot
+from nanograd.run.checkpoint import Snapshot, copy_tree
 from nanograd.run.progress import Progress
 
 
@@ -149,3 +149,29 @@ def test_a_snapshot_keeps_every_state_as_taken_while_training_goes_on() -> None:
     for index, state in kept["optimizer"]["state"].items():
         for key, value in state.items():
             np.testing.assert_array_equal(snap.optimizer["state"][index][key], value)
+
+
+def test_a_snapshot_of_an_optimizer_shares_no_group_value_and_no_buffer_with_it() -> None:
+    run = _Run()
+    run.optimizer.param_groups[0]["milestones"] = [3, 6]  # a mutable hyper-parameter
+    (run.model(ng.Tensor(np.ones((4, 2)))) ** 2).sum().backward()
+    run.optimizer.step()
+    snap = Snapshot.take(run)  # type: ignore[arg-type]
+    run.optimizer.param_groups[0]["milestones"].append(9)
+    assert snap.optimizer["param_groups"][0]["milestones"] == [3, 6]
+    for index, p in enumerate(run.model.parameters()):
+        live = run.optimizer.state[p]["momentum_buffer"]
+        assert not np.shares_memory(snap.optimizer["state"][index]["momentum_buffer"], live)
+
+
+def test_copy_tree_keeps_arrays_known_to_be_copies_and_copies_everything_else() -> None:
+    array, tensor, inner = np.ones(3), ng.Tensor(np.zeros(2)), [1.0, {"k": [2]}]
+    tree = {"a": array, "t": tensor, "l": inner, "tup": (array, 1), "n": 5}
+    deep = copy_tree(tree)
+    kept = copy_tree(tree, arrays=False)
+    assert deep["a"] is not array and not np.shares_memory(deep["a"], array)
+    assert kept["a"] is array and kept["tup"][0] is array
+    for copy in (deep, kept):
+        assert copy["t"] is not tensor and not np.shares_memory(copy["t"].data, tensor.data)
+        assert copy["l"] == inner and copy["l"] is not inner and copy["l"][1] is not inner[1]
+        assert copy["l"][1]["k"] is not inner[1]["k"] and copy["n"] == 5

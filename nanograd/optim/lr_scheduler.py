@@ -16,6 +16,24 @@ from nanograd.lookup import UnknownName, find
 from nanograd.optim import checks
 from nanograd.optim.optimizer import Optimizer
 
+_PLAIN = frozenset({int, float, bool, str, type(None)})
+
+
+def _copy_attribute(value: Any) -> Any:
+    """A copy of a schedule's attribute that stepping the schedule on cannot change.
+
+    Numbers and strings are kept and lists of them copied directly; that is all the library's
+    schedules hold, and a runner takes a state_dict() after every epoch, where ``copy.deepcopy``
+    cost more than the rest of the snapshot. Anything else (a subclass's own state) is
+    deep-copied.
+    """
+    kind = type(value)
+    if kind in _PLAIN:
+        return value
+    if kind is list and all(type(item) in _PLAIN for item in value):
+        return list(value)
+    return copy.deepcopy(value)
+
 
 class LRScheduler:
     """Base class: subclasses give the rate at step ``t`` in :meth:`lr_at`.
@@ -65,7 +83,7 @@ class LRScheduler:
 
     def state_dict(self) -> dict[str, Any]:
         """Everything but the optimizer (a copy), to resume with :meth:`load_state_dict`."""
-        return copy.deepcopy({k: v for k, v in self.__dict__.items() if k != "optimizer"})
+        return {k: _copy_attribute(v) for k, v in self.__dict__.items() if k != "optimizer"}
 
     def load_state_dict(self, state_dict: dict[str, Any]) -> None:
         """Resume from :meth:`state_dict`, and put the rates in force when it was taken back into

@@ -21,6 +21,7 @@ import numpy as np
 
 from nanograd.nn.module import Module
 from nanograd.optim.lr_scheduler import LRScheduler
+from nanograd.optim.optimizer import Optimizer
 from nanograd.run.progress import FIELDS as PROGRESS_FIELDS
 from nanograd.run.progress import Progress
 from nanograd.serialization import CheckpointError, load, save
@@ -36,23 +37,26 @@ CHECKPOINT = "checkpoint.npz"
 _ATOMS = frozenset({int, float, complex, bool, str, bytes, type(None)})  # nothing to copy
 
 
-def copy_tree(value: Any) -> Any:
-    """A deep copy of a state tree: arrays and tensors copied, containers rebuilt."""
+def copy_tree(value: Any, arrays: bool = True) -> Any:
+    """A deep copy of a state tree: containers rebuilt, tensors and arrays copied (NumPy arrays
+    kept as they are when ``arrays`` is False: the caller knows them to be copies already).
+
+    Plain leaves (a step count, a learning rate) are kept where their container is rebuilt,
+    without a call each: a snapshot copies an optimizer's state after every epoch.
+    """
     kind = type(value)
-    if kind in _ATOMS:  # most leaves (a step count, a learning rate): the fast way out
+    if kind in _ATOMS:
         return value
-    if kind is dict:
-        return {k: copy_tree(v) for k, v in value.items()}
+    if isinstance(value, dict):
+        return {k: v if type(v) in _ATOMS else copy_tree(v, arrays) for k, v in value.items()}
+    if isinstance(value, list):
+        return [v if type(v) in _ATOMS else copy_tree(v, arrays) for v in value]
     if isinstance(value, Tensor):
         return Tensor(np.array(value.data, copy=True))
     if isinstance(value, np.ndarray):
-        return np.array(value, copy=True)
-    if isinstance(value, dict):
-        return {k: copy_tree(v) for k, v in value.items()}
-    if isinstance(value, list):
-        return [copy_tree(v) for v in value]
+        return np.array(value, copy=True) if arrays else value
     if isinstance(value, tuple):
-        return tuple(copy_tree(v) for v in value)
+        return tuple(copy_tree(v, arrays) for v in value)
     return value
 
 
@@ -88,9 +92,18 @@ def _optional_state(obj: Any) -> Any:
     if obj is None or not hasattr(obj, "state_dict"):
         return None
     state = obj.state_dict()
-    if getattr(type(obj), "state_dict", None) is LRScheduler.state_dict:  # a deep copy already
+    method = getattr(type(obj), "state_dict", None)
+    if method is LRScheduler.state_dict:  # a deep copy already
         return state
-    return copy_tree(state)  # an optimizer's may share lists or arrays with the live one
+    if method is Optimizer.state_dict:
+        # Its per-parameter buffers are copies already (a large model's Adam moments would
+        # otherwise be copied twice after every epoch); its groups share their values (a
+        # list of betas) with the live optimizer.
+        return {
+            "state": copy_tree(state["state"], arrays=False),
+            "param_groups": copy_tree(state["param_groups"]),
+        }
+    return copy_tree(state)  # another optimizer's may share lists or arrays with the live one
 
 
 @dataclass
