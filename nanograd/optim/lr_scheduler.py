@@ -20,17 +20,9 @@ _PLAIN = frozenset({int, float, bool, str, type(None)})
 
 
 def _copy_attribute(value: Any) -> Any:
-    """A copy of a schedule's attribute that stepping the schedule on cannot change.
-
-    Numbers and strings are kept and lists of them copied directly; that is all the library's
-    schedules hold, and a runner takes a state_dict() after every epoch, where ``copy.deepcopy``
-    cost more than the rest of the snapshot. Anything else (a subclass's own state) is
-    deep-copied.
-    """
-    kind = type(value)
-    if kind in _PLAIN:
-        return value
-    if kind is list and all(type(item) in _PLAIN for item in value):
+    """A copy of a schedule's attribute that stepping the schedule on cannot change: a list of
+    numbers copied as it is, anything else (a subclass's own state) deep-copied."""
+    if type(value) is list and _PLAIN.issuperset(map(type, value)):
         return list(value)
     return copy.deepcopy(value)
 
@@ -83,7 +75,15 @@ class LRScheduler:
 
     def state_dict(self) -> dict[str, Any]:
         """Everything but the optimizer (a copy), to resume with :meth:`load_state_dict`."""
-        return {k: _copy_attribute(v) for k, v in self.__dict__.items() if k != "optimizer"}
+        # The runner takes one after every epoch, where copy.deepcopy of the whole dict cost
+        # more than the rest of its snapshot: numbers and strings (most of what a schedule
+        # holds) need no copy, and only the other attributes are copied.
+        state = dict(self.__dict__)
+        state.pop("optimizer", None)
+        for key, value in state.items():
+            if type(value) not in _PLAIN:
+                state[key] = _copy_attribute(value)
+        return state
 
     def load_state_dict(self, state_dict: dict[str, Any]) -> None:
         """Resume from :meth:`state_dict`, and put the rates in force when it was taken back into

@@ -96,13 +96,15 @@ def _optional_state(obj: Any) -> Any:
     if method is LRScheduler.state_dict:  # a deep copy already
         return state
     if method is Optimizer.state_dict:
-        # Its per-parameter buffers are copies already (a large model's Adam moments would
-        # otherwise be copied twice after every epoch); its groups share their values (a
-        # list of betas) with the live optimizer.
-        return {
-            "state": copy_tree(state["state"], arrays=False),
-            "param_groups": copy_tree(state["param_groups"]),
-        }
+        # Its groups are new dicts with new lists of indices, and its buffers copies already (a
+        # large model's Adam moments would otherwise be copied twice after every epoch): only a
+        # hyper-parameter that is a container (a list of betas) is shared with the optimizer.
+        for group in state["param_groups"]:
+            for key, value in group.items():
+                if type(value) not in _ATOMS and key != "params":
+                    group[key] = copy_tree(value)
+        state["state"] = copy_tree(state["state"], arrays=False)
+        return state
     return copy_tree(state)  # another optimizer's may share lists or arrays with the live one
 
 
