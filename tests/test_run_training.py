@@ -171,3 +171,15 @@ def test_a_broken_evaluate_fails_the_run_as_a_user_error(tmp_path):
     assert s["status"] == "failed"
     assert "evaluate() must return a dict of name -> number (or None), got str" in s["message"]
     assert s["epochs"]["completed"] == 2
+
+
+def test_metrics_a_plugin_added_become_floats_and_numbers_stay_as_they_are():
+    from nanograd.run.errors import ExperimentError
+    from nanograd.run.training import _check_added
+
+    row = {"epoch": 3, "train_loss": 0.5, "norm": np.float32(2.5), "clipped": True}
+    _check_added(row)
+    assert row == {"epoch": 3, "train_loss": 0.5, "norm": 2.5, "clipped": 1.0}
+    assert [type(v) for v in row.values()] == [int, float, float, float]
+    with pytest.raises(ExperimentError, match=r"put note='fine' into the epoch's metrics"):
+        _check_added({"epoch": 3, "note": "fine"})
