@@ -113,6 +113,11 @@ def load(path: str | os.PathLike[str]) -> Any:
 # integer parameter indices of an optimizer state come back as integers.
 
 
+_PLAIN = frozenset({bool, int, float, str, type(None)})
+"""Types stored as JSON values, exactly (a NumPy float64, a float subclass, is stored as a
+NumPy scalar, so it takes the general path)."""
+
+
 def _encode(obj: Any, path: str, arrays: dict[str, np.ndarray]) -> dict[str, Any]:
     if isinstance(obj, Tensor):
         return {"tensor": _store(obj.data, path, arrays)}
@@ -123,6 +128,10 @@ def _encode(obj: Any, path: str, arrays: dict[str, np.ndarray]) -> dict[str, Any
     if obj is None or isinstance(obj, (bool, int, float, str)):
         return {"value": obj}
     if isinstance(obj, dict):
+        if all(type(k) in _PLAIN and type(v) in _PLAIN for k, v in obj.items()):
+            # a run's history row, every epoch's: its values are written as they are, in one
+            # pass instead of a call per entry (the final checkpoint holds every row)
+            return {"dict": [[{"value": k}, {"value": v}] for k, v in obj.items()]}
         items = []
         for key, value in obj.items():
             if not (key is None or isinstance(key, (bool, int, float, str))):

@@ -52,6 +52,21 @@ def test_nested_state_round_trips_with_types_intact(tmp_path: Path) -> None:
     assert loaded["labels"].dtype == np.int16
 
 
+def test_rows_of_plain_values_keep_each_type_and_a_numpy_number_stays_one(tmp_path: Path) -> None:
+    """A run's history (a list of rows of numbers) is written value by value: each key and
+    value comes back as the type it was, and a NumPy number in a row stays a NumPy number."""
+    plain = {"epoch": 1, "train_loss": 0.5, "done": True, "note": None, "name": "a",
+             3: 4.0, None: "x", 2.5: False}  # fmt: skip
+    mixed = {"epoch": 2, "train_loss": np.float64(0.25)}
+    path = tmp_path / "history.npz"
+    ng.save({"history": [plain, mixed]}, path)
+    first, second = ng.load(path)["history"]
+    assert first == plain
+    assert [type(k) for k in first] == [type(k) for k in plain]
+    assert [type(v) for v in first.values()] == [type(v) for v in plain.values()]
+    assert type(second["train_loss"]) is np.float64 and second["train_loss"] == 0.25
+
+
 def test_the_file_is_a_plain_npz_readable_without_pickle(tmp_path: Path) -> None:
     path = tmp_path / "model.npz"
     ng.save({"model": {"0.weight": np.ones((2, 2))}}, path)
