@@ -23,6 +23,7 @@ import tempfile
 from collections.abc import Iterator, Sequence
 from typing import Any, Literal, TextIO
 
+from nanograd._streams import until_reader_leaves
 from nanograd.lookup import UnknownName, find
 from nanograd.registry import PluginError
 
@@ -175,6 +176,14 @@ def main(argv: Sequence[str] | None = None) -> int:
     progress.close()
 
     failed = [o for o in outcomes if not o.passed]
+    # A reader that leaves early (| head) ends the report quietly; the status is the checks'.
+    with until_reader_leaves():
+        _report(outcomes, failed, args)
+    return EXIT_FAILED if failed else EXIT_OK
+
+
+def _report(outcomes: Sequence[Any], failed: Sequence[Any], args: argparse.Namespace) -> None:
+    """The results on standard output: a table and each failure, or JSON with ``--json``."""
     if args.json:
         report = {
             "examples": args.examples,
@@ -205,7 +214,6 @@ def main(argv: Sequence[str] | None = None) -> int:
             f"\n{len(outcomes) - len(failed)} passed, {len(failed)} failed "
             f"({args.examples} examples per op and order, seed {args.seed})"
         )
-    return EXIT_FAILED if failed else EXIT_OK
 
 
 @contextlib.contextmanager

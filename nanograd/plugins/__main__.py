@@ -23,6 +23,7 @@ from collections.abc import Sequence
 from dataclasses import asdict
 
 from nanograd import plugins
+from nanograd._streams import until_reader_leaves
 from nanograd.plugins import reference
 from nanograd.registry import PluginError
 
@@ -107,14 +108,15 @@ def main(argv: Sequence[str] | None = None) -> int:
     if args.ops:
         registry = plugins.registry()
         if args.markdown:
-            print(reference.markdown(registry, [info.name for info in infos]), end="")
+            text = reference.markdown(registry, [info.name for info in infos])
         else:
-            print(reference.text(registry))
-        return 0
-    if args.json:
-        print(json.dumps([asdict(info) for info in infos], indent=2))
+            text = reference.text(registry) + "\n"
+    elif args.json:
+        text = json.dumps([asdict(info) for info in infos], indent=2) + "\n"
     else:
-        print(_table(infos))
+        text = _table(infos) + "\n"
+    with until_reader_leaves():  # a reader that has seen enough (| head) ends the listing
+        sys.stdout.write(text)
     return 0
 
 

@@ -13,6 +13,7 @@ import traceback
 from collections.abc import Sequence
 from pathlib import Path
 
+from nanograd._streams import flush_standard_streams, until_reader_leaves
 from nanograd.registry import PluginError
 from nanograd.run.config import RUNNER_OPTIONS, format_config, parse_overrides
 from nanograd.run.console import Console
@@ -220,6 +221,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     except KeyboardInterrupt:
         console.error("interrupted before training started; nothing was written")
         return EXIT_INTERRUPTED
+    finally:  # here, where a reader that has left is let go quietly, rather than at exit
+        flush_standard_streams()
 
 
 def _single_run_only(args: argparse.Namespace) -> None:
@@ -249,9 +252,10 @@ def _print_config(options: Options) -> int:
     config = apply_overrides(exp.config, options.overrides)
     if options.max_epochs is not None:
         config["epochs"] = min(config["epochs"], options.max_epochs)
-    print(
-        f"# {exp.path}"
-        + (f" with {len(options.overrides)} override(s)" if options.overrides else "")
-    )
-    print(format_config(config))
+    with until_reader_leaves():
+        print(
+            f"# {exp.path}"
+            + (f" with {len(options.overrides)} override(s)" if options.overrides else "")
+        )
+        print(format_config(config))
     return 0

@@ -5,6 +5,12 @@ instead of breaking it. Lines printed before the run folder exists are kept and 
 ``log.txt`` once it does. ``--quiet`` silences the terminal, not the log. A log that cannot be
 written (a full disk) never stops a line from reaching the terminal: logging stops, and the
 error is kept in :attr:`Console.log_error` for the runner to report.
+
+A terminal stream whose reader leaves (``| head``, ``less`` quit early, a closed terminal) is
+let go at its first failed write (see :mod:`nanograd._streams`): the run goes on to the end,
+writing its folder and ``log.txt`` as it would have, and prints no traceback. Each line is
+flushed as it is shown, so a reader sees it at once (``| tee``) and a reader that has left is
+noticed here, at a line of the run, rather than in some other print or at exit.
 """
 
 from __future__ import annotations
@@ -17,6 +23,8 @@ from pathlib import Path
 from typing import IO
 
 from tqdm import tqdm
+
+from nanograd._streams import let_go, reader_gone
 
 
 class Console:
@@ -65,7 +73,7 @@ class Console:
     def print(self, message: str = "") -> None:
         """Show ``message`` and log it."""
         if not self.quiet:
-            tqdm.write(message, file=self.stream)
+            self._show(message, self.stream)
         self.log(message)
 
     def log(self, message: str) -> None:
@@ -88,9 +96,21 @@ class Console:
     def error(self, message: str) -> None:
         """Show ``message`` on standard error, even when quiet, and log it. Through
         ``tqdm.write`` too: a bar on the terminal is cleared first, not written over."""
-        tqdm.write(message, file=sys.stderr)
-        sys.stderr.flush()
+        self._show(message, sys.stderr)
         self.log(message)
+
+    @staticmethod
+    def _show(message: str, stream: IO[str] | None) -> None:
+        """Write a line to the terminal; a reader that has left is let go of, quietly."""
+        if stream is None:  # started with the stream closed (>&-): Python made it None
+            return
+        try:
+            tqdm.write(message, file=stream)
+            stream.flush()
+        except OSError as exc:
+            if not reader_gone(exc):
+                raise
+            let_go(stream)
 
     @staticmethod
     def stamp() -> str:

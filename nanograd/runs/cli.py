@@ -11,12 +11,11 @@ from __future__ import annotations
 import argparse
 import json
 import math
-import os
-import sys
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
+from nanograd._streams import until_reader_leaves
 from nanograd.lookup import did_you_mean
 from nanograd.run.console import Console
 from nanograd.run.errors import ExperimentError
@@ -55,15 +54,14 @@ def parser() -> argparse.ArgumentParser:
 def main(argv: Sequence[str] | None = None) -> int:
     args = parser().parse_args(argv)
     console = Console()
+    status = EXIT_OK  # also when the reader leaves (| head): the listing stops quietly
     try:
-        return _list(args, console)
+        with until_reader_leaves():
+            status = _list(args, console)
     except ExperimentError as exc:
         console.error(f"error: {exc}")
         return EXIT_USAGE
-    except BrokenPipeError:  # the reader left (| head): stop quietly, as other commands do
-        devnull = os.open(os.devnull, os.O_WRONLY)
-        os.dup2(devnull, sys.stdout.fileno())
-        return EXIT_OK
+    return status
 
 
 def _list(args: argparse.Namespace, console: Console) -> int:

@@ -21,6 +21,7 @@ from pathlib import Path
 from typing import Any
 
 from nanograd import plugins
+from nanograd._streams import until_reader_leaves
 from nanograd.registry import PluginError
 from nanograd.run import experiment as experiments
 from nanograd.run.config import format_config, split_overrides
@@ -187,11 +188,12 @@ def _print_configs(
     configs: Sequence[Mapping[str, Any]],
     sweep_seed: int,
 ) -> None:
-    print(f"# {exp.path}: {len(specs)} runs from sweep seed {sweep_seed} (--seed {sweep_seed})")
-    for spec, config in zip(specs, configs, strict=True):
-        print()
-        print(f"# {run_folder_name(spec.index, len(specs))}: {spec.label()} seed {spec.seed}")
-        print(format_config(config))
+    with until_reader_leaves():
+        print(f"# {exp.path}: {len(specs)} runs from sweep seed {sweep_seed} (--seed {sweep_seed})")
+        for spec, config in zip(specs, configs, strict=True):
+            print()
+            print(f"# {run_folder_name(spec.index, len(specs))}: {spec.label()} seed {spec.seed}")
+            print(format_config(config))
 
 
 # -- resuming -------------------------------------------------------------------------------------
