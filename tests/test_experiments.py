@@ -6,10 +6,13 @@ The three with a stated result (linreg, moons, digits) also run with their full 
 
 from __future__ import annotations
 
+import importlib.util
 import json
+import subprocess
 import sys
 from pathlib import Path
 
+import numpy as np
 import pytest
 from test_run_support import png_size, read_metrics, run, run_folder, summary
 
@@ -93,6 +96,50 @@ def test_digits_without_scikit_learn_says_how_to_install_it(tmp_path, monkeypatc
     assert "needs 'sklearn', which is not installed" in err
     assert "pip install 'nanograd-numpy[digits]'" in err
     assert not (tmp_path / "runs").exists()
+
+
+def load_digits():
+    """scikit-learn's own loader, imported only by the tests that compare with it."""
+    from sklearn.datasets import load_digits
+
+    return load_digits()
+
+
+def digits_module():
+    """experiments/digits.py as a module of its own name, outside sys.modules."""
+    spec = importlib.util.spec_from_file_location("digits_under_test", EXPERIMENTS / "digits.py")
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def test_digits_reads_scikit_learn_s_images_without_importing_it(tmp_path):
+    """Importing sklearn.datasets takes over a second; digits reads the file it ships instead,
+    to the same images and labels as load_digits() gives."""
+    images = tmp_path / "digits.npz"
+    code = (
+        f"import sys; sys.path.insert(0, {str(EXPERIMENTS)!r}); import numpy as np, digits\n"
+        f"X, y = digits.load_digits(); np.savez({str(images)!r}, X=X, y=y)\n"
+        "print(sorted(m for m in sys.modules if m.split('.')[0] == 'sklearn'))"
+    )
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert done.stdout.strip() == "[]", done.stdout
+    expected = load_digits()
+    with np.load(images, allow_pickle=False) as loaded:
+        assert loaded["X"].dtype == expected.data.dtype
+        assert loaded["y"].dtype == expected.target.dtype
+        np.testing.assert_array_equal(loaded["X"], expected.data / 16.0)
+        np.testing.assert_array_equal(loaded["y"], expected.target)
+
+
+def test_digits_asks_scikit_learn_when_its_file_is_not_where_expected(monkeypatch):
+    digits = digits_module()
+    monkeypatch.setattr(digits, "bundled_digits", lambda: None)
+    X, y = digits.load_digits()
+    expected = load_digits()
+    np.testing.assert_array_equal(X, expected.data / 16.0)
+    np.testing.assert_array_equal(y, expected.target)
 
 
 @pytest.mark.parametrize("name", sorted(PLOTS))
