@@ -5,7 +5,7 @@ snapshots and checkpoints) to the bare training steps it drives.
 The loop's cost per epoch is the difference between whole runs of two lengths, divided by the
 epochs between them, so the start (building, the run folder) and the end (evaluation, summary)
 cancel. The bare steps are the runner's own step function on the same batches, plus the
-validation pass, with nothing around them.
+validation pass and the schedule's step, with nothing around them.
 """
 
 from __future__ import annotations
@@ -35,7 +35,8 @@ def _runner(epochs: int, out: Path) -> None:
 
 
 def _bare(epochs: int) -> Callable[[], None]:
-    """The same training with no runner around it: the steps and the validation pass."""
+    """The same training with no runner around it: the steps, the validation pass and the
+    learning-rate schedule's step, as a loop written by hand does them."""
     from nanograd.run import experiment as experiments
     from nanograd.run.build import build
     from nanograd.run.config import apply_overrides
@@ -47,14 +48,15 @@ def _bare(epochs: int) -> Callable[[], None]:
     config = apply_overrides(exp.config, {"epochs": epochs})
     run = build(exp, config, 1, Console(quiet=True))
     step = stepper(run)
-    train, val = run.data.train, run.data.val
-    assert val is not None
+    train, val, schedule = run.data.train, run.data.val, run.schedule
+    assert val is not None and schedule is not None  # linreg anneals its rate (cosine)
 
     def epochs_of_steps() -> None:
         for _ in range(epochs):
             for rows in batches(len(train), config["batch_size"], run.rngs["train"], True):
                 step(train.take(rows))
             evaluate(run, val, "val")
+            schedule.step()
 
     return epochs_of_steps
 
