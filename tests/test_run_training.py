@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import itertools
+
 import numpy as np
 import pytest
 from test_run_support import (
@@ -16,6 +18,9 @@ from test_run_support import (
     write_experiment,
     write_module,
 )
+
+from nanograd.run import training
+from nanograd.run.checkpoint import Checkpoints
 
 
 @pytest.fixture
@@ -183,3 +188,50 @@ def test_metrics_a_plugin_added_become_floats_and_numbers_stay_as_they_are():
     assert [type(v) for v in row.values()] == [int, float, float, float]
     with pytest.raises(ExperimentError, match=r"put note='fine' into the epoch's metrics"):
         _check_added({"epoch": 3, "note": "fine"})
+
+
+class _Clock:
+    """The time as the training loop reads it, moved on by the test."""
+
+    def __init__(self) -> None:
+        self.now = 0.0
+
+    def monotonic(self) -> float:
+        return self.now
+
+    perf_counter = monotonic
+
+
+def test_checkpoints_are_spaced_so_that_writing_them_stays_a_small_share_of_the_run(
+    experiment, tmp_path, monkeypatch
+):
+    """A checkpoint holds the whole history, so each takes longer than the last: here an epoch
+    takes a second and the n-th write n/2 seconds. One every 20 seconds would spend a fifth of
+    the run writing; spaced by what the last write took, it stays near 5%."""
+    clock = _Clock()
+    monkeypatch.setattr(training, "time", clock)
+    check_added = training._check_added
+
+    def epoch_ends(row):
+        clock.now += 1.0
+        check_added(row)
+
+    monkeypatch.setattr(training, "_check_added", epoch_ends)
+    writes: list[tuple[float, float]] = []  # (when, how long) of each write during training
+    write = Checkpoints.write
+
+    def slow_write(self, folder, written):
+        took = 0.5 * (len(writes) + 1)
+        writes.append((clock.now, took))
+        clock.now += took
+        write(self, folder, written)
+
+    monkeypatch.setattr(Checkpoints, "write", slow_write)
+    code, _ = train(experiment, tmp_path / "runs", "epochs=400", "--no-plots")
+    assert code == 0
+    during = writes[:-1]  # the last is the run's final checkpoint, after training
+    writing = sum(took for _, took in during)
+    assert len(during) >= 3  # still checkpointed as it went
+    assert writing / (400 + writing) <= 0.06
+    gaps = [b - (a + took) for (a, took), (b, _) in itertools.pairwise(during)]
+    assert all(gap >= training.CHECKPOINT_SECONDS for gap in gaps)

@@ -28,7 +28,8 @@ from nanograd.run.step_picture import StepPicture
 from nanograd.tensor import Tensor
 from nanograd.tracing.compiled import compile as compile_function
 
-CHECKPOINT_SECONDS = 20.0  # during training, checkpoint.npz is rewritten at most this often
+CHECKPOINT_SECONDS = 20.0  # during training, checkpoint.npz is rewritten at most this often,
+CHECKPOINT_SHARE = 0.05  # and spaced so that writing it takes at most this share of the time
 _NUMBERS = frozenset({float, int})  # what metrics.csv takes as it is
 
 
@@ -56,7 +57,7 @@ def fit(run: Run, hook: Any, saved: Checkpoints) -> Outcome:
     step = stepper(run, StepPicture(run) if run.graph else None)
     want_outputs = run.experiment.has("metrics")
     last_finite: tuple[float, int, int] | None = None
-    last_write = time.monotonic()
+    last_write, wait = time.monotonic(), CHECKPOINT_SECONDS
     for epoch in range(run.epoch + 1, epochs + 1):
         stopped = _early_stop(run)  # a run resumed after it stopped early stays stopped
         if stopped:
@@ -108,11 +109,26 @@ def fit(run: Run, hook: Any, saved: Checkpoints) -> Outcome:
         saved.last = Snapshot.take(run, saved.last)
         if improved:
             saved.best_model = saved.last.model
-        if run.folder is not None and time.monotonic() - last_write >= CHECKPOINT_SECONDS:
+        if run.folder is not None and time.monotonic() - last_write >= wait:
+            began = time.monotonic()
             saved.write(run.folder, run.add_file)
             last_write = time.monotonic()
+            wait = _checkpoint_wait(last_write - began)
     stopped = _early_stop(run)
     return Outcome("completed", stopped)
+
+
+def _checkpoint_wait(took: float) -> float:
+    """Seconds from one checkpoint to the next, given that the last took ``took`` to write.
+
+    The checkpoint holds the whole history, so each is larger than the last: in a run of a
+    million short epochs, one every :data:`CHECKPOINT_SECONDS` would come to take most of the
+    time. Spacing them by what the last one cost bounds that share (``CHECKPOINT_SECONDS = 0``
+    still writes one every epoch).
+    """
+    if CHECKPOINT_SECONDS <= 0:
+        return 0.0
+    return max(CHECKPOINT_SECONDS, took / CHECKPOINT_SHARE)
 
 
 def _early_stop(run: Run) -> str:
