@@ -10,6 +10,7 @@ or sweep still trains to the end and writes its whole folder; no command prints 
 from __future__ import annotations
 
 import os
+import signal
 import subprocess
 import sys
 import time
@@ -107,6 +108,17 @@ def assert_whole_run(folder: Path) -> dict:
     return record
 
 
+def assert_whole_sweep(folder: Path) -> None:
+    """The sweep in ``folder`` completed both its runs and wrote its report."""
+    record = sweep_record(folder)
+    assert record["status"] == "completed"
+    assert [r["status"] for r in record["runs"]] == ["completed", "completed"]
+    for entry in record["runs"]:
+        assert summary(folder / entry["folder"])["epochs"]["completed"] == 3
+    assert {f.name for f in folder.iterdir()} >= {"sweep.json", "sweep.csv", "report.html"}
+    assert "sweep completed: 2 runs" in (folder / "log.txt").read_text()
+
+
 def assert_quiet(stderr: Path) -> None:
     """Nothing on standard error: no traceback, no "Exception ignored" from the exit's flush."""
     text = stderr.read_text()
@@ -144,21 +156,28 @@ def test_a_run_whose_reader_leaves_trains_to_the_end_and_writes_its_whole_folder
         assert (weights(folder / "model.npz")[name] == array).all()
 
 
-def test_a_run_whose_terminal_closes_trains_to_the_end(tmp_path, experiment, gate):
+@pytest.mark.parametrize("sweep", [False, True], ids=["run", "sweep"])
+def test_a_command_whose_terminal_closes_trains_to_the_end(tmp_path, experiment, gate, sweep):
+    args = ("lr=0.1,0.2", "--workers", 2, "--no-plots") if sweep else ()
     terminal, child_end = open_terminal()
-    child = run_subprocess(experiment, "--out", tmp_path / "runs", cwd=tmp_path,
+    child = run_subprocess(experiment, *args, "--out", tmp_path / "runs", cwd=tmp_path,
                            stdout=child_end, stderr=child_end)  # fmt: skip
     os.close(child_end)
     wait_until_ready(tmp_path, child)
     shown = b""
     while b"\n" not in shown:
         shown += os.read(terminal, 4096)
-    os.close(terminal)  # the terminal is gone: writes to it fail with EIO from now on
+    # What a closing terminal does: SIGHUP to the command, and every later write fails (EIO).
+    child.send_signal(signal.SIGHUP)
+    os.close(terminal)
     gate.touch()
     assert child.wait(timeout=60) == 0
-    assert shown.startswith(b"line \xc2\xb7 ")
-    (folder,) = (tmp_path / "runs" / "line").iterdir()
-    assert_whole_run(folder)
+    assert b"line \xc2\xb7 " in shown
+    if sweep:
+        assert_whole_sweep(sweep_folder(tmp_path / "runs", "line"))
+    else:
+        (folder,) = (tmp_path / "runs" / "line").iterdir()
+        assert_whole_run(folder)
 
 
 def test_a_sweep_whose_reader_leaves_runs_every_run_to_the_end(tmp_path, experiment, gate):
@@ -175,16 +194,7 @@ def test_a_sweep_whose_reader_leaves_runs_every_run_to_the_end(tmp_path, experim
     assert first.startswith("sweep line · "), first
     assert_quiet(stderr)
     assert code == 0
-    folder = sweep_folder(tmp_path / "runs", "line")
-    record = sweep_record(folder)
-    assert record["status"] == "completed"
-    assert [r["status"] for r in record["runs"]] == ["completed", "completed"]
-    for entry in record["runs"]:
-        assert summary(folder / entry["folder"])["epochs"]["completed"] == 3
-    assert {"sweep.json", "sweep.csv", "report.html", "log.txt"} <= {
-        f.name for f in folder.iterdir()
-    }
-    assert "sweep completed: 2 runs" in (folder / "log.txt").read_text()
+    assert_whole_sweep(sweep_folder(tmp_path / "runs", "line"))
 
 
 def test_a_run_started_without_standard_output_or_error_writes_its_whole_folder(

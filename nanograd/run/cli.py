@@ -19,6 +19,7 @@ from nanograd.run.config import RUNNER_OPTIONS, format_config, parse_overrides
 from nanograd.run.console import Console
 from nanograd.run.errors import ExperimentError
 from nanograd.run.runner import EXIT_INTERRUPTED, EXIT_USAGE, Options, execute
+from nanograd.run.signals import outliving_the_terminal
 from nanograd.sweep import command as sweeps
 
 DESCRIPTION = """\
@@ -193,7 +194,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             )
         if sweeps.wants_sweep(args):
             _single_run_only(args)
-            return sweeps.main(args, args_list, console)
+            with outliving_the_terminal():
+                return sweeps.main(args, args_list, console)
         options = Options(
             experiment=args.file,
             overrides=parse_overrides(args.overrides),
@@ -212,7 +214,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         )
         if args.print_config:
             return _print_config(options)
-        return execute(options, console)
+        with outliving_the_terminal():
+            return execute(options, console)
     except (ExperimentError, PluginError) as exc:
         console.error(f"error: {'plugin error: ' if isinstance(exc, PluginError) else ''}{exc}")
         if args.traceback:

@@ -5,6 +5,11 @@ unwinds with ``KeyboardInterrupt``, so the run folder gets the last finished epo
 and the status ``interrupted``. A second Ctrl-C raises ``KeyboardInterrupt`` at once, for a loop
 (or an experiment's ``evaluate``/``plots``) that is stuck. While the checkpoint and summary.json
 are being written, signals are only noted, so those files are never left behind half-updated.
+
+SIGHUP, which a closing terminal (or a dropped SSH connection) sends, is ignored while the
+command runs: like a reader of ``| head`` that leaves, a terminal that goes away ends nothing.
+The run or sweep trains to the end and writes its folder, and what it would have printed is
+dropped (see :mod:`nanograd._streams`). Ctrl-C and SIGTERM are how to stop it.
 """
 
 from __future__ import annotations
@@ -62,6 +67,22 @@ class Interrupts:
             raise KeyboardInterrupt
         self.run.stop_requested = True
         self.run.console.error(f"{name}: {self.next_step} (press Ctrl-C again to stop at once)")
+
+
+@contextmanager
+def outliving_the_terminal() -> Iterator[None]:
+    """Within the block SIGHUP is ignored, in this process and in the local workers it starts
+    (a forked or spawned process inherits an ignored signal)."""
+    hangup = getattr(signal, "SIGHUP", None)  # none on Windows
+    if hangup is None or threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    previous = signal.signal(hangup, signal.SIG_IGN)
+    try:
+        yield
+    finally:
+        if previous is not None:  # None: set outside Python, and not ours to put back
+            signal.signal(hangup, previous)
 
 
 @contextmanager
