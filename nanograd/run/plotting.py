@@ -4,26 +4,35 @@ matrices.
 Figures are made with ``matplotlib.figure.Figure`` directly (the Agg canvas), never through
 pyplot, so no display is needed and no global figure state leaks between runs. An experiment's
 ``plots(run)`` returns ``{"name": figure}`` and may use these helpers or plain matplotlib.
+
+Every experiment file imports this module, so it imports matplotlib only inside the helpers
+that draw: importing matplotlib takes longer than a small run's training, and a run with
+``--no-plots`` (a sweep's runs too) or one that stops on a config mistake makes no figure.
 """
 
 from __future__ import annotations
 
 import io
 from collections.abc import Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
-from matplotlib.colors import ListedColormap
-from matplotlib.figure import Figure
-from matplotlib.ticker import FuncFormatter, LogLocator, MaxNLocator, NullFormatter
+
+if TYPE_CHECKING:
+    from matplotlib.axes import Axes
+    from matplotlib.figure import Figure
 
 CLASS_COLORS = ["#1f77b4", "#d62728", "#2ca02c", "#ff7f0e", "#9467bd",
                 "#8c564b", "#e377c2", "#7f7f7f", "#bcbd22", "#17becf"]  # fmt: skip
 UNFINISHED_COLOR = "#d62728"  # the title of a plot of a run that did not complete
 
 
-def new_figure(ncols: int = 1, nrows: int = 1, size: tuple[float, float] = (5.5, 4.5)) -> Any:
+def new_figure(
+    ncols: int = 1, nrows: int = 1, size: tuple[float, float] = (5.5, 4.5)
+) -> tuple[Figure, Any]:
     """``(figure, axes)``: ``axes`` is one Axes for a 1x1 grid, else an array of them."""
+    from matplotlib.figure import Figure
+
     fig = Figure(figsize=(size[0] * ncols, size[1] * nrows), layout="constrained")
     axes = fig.subplots(nrows, ncols, squeeze=True)
     return fig, axes
@@ -57,6 +66,8 @@ def loss_curves(
 ) -> Figure:
     """Training and validation loss per epoch; beside it the other metrics, and the learning
     rate when it changed. ``loss`` names the loss function on the first panel's axis."""
+    from matplotlib.ticker import FuncFormatter, LogLocator, MaxNLocator, NullFormatter
+
     epochs = [row["epoch"] for row in history]
     keys = [k for k in history[-1] if k not in ("epoch", "lr", "seconds")]
     parts = [k.split("_", 1) for k in keys if k.startswith(("train_", "val_"))]
@@ -123,8 +134,7 @@ def loss_curves(
         ax.xaxis.set_major_locator(MaxNLocator(integer=True))
     if title:
         fig.suptitle(title)
-    figure: Figure = fig
-    return figure
+    return fig
 
 
 def _mark_best(axes: Any, monitor: str | None, best_epoch: int | None) -> None:
@@ -141,7 +151,7 @@ def _mark_best(axes: Any, monitor: str | None, best_epoch: int | None) -> None:
 
 
 def fit_curve(
-    ax: Any,
+    ax: Axes,
     run: Any,
     x: np.ndarray,
     y: np.ndarray,
@@ -167,7 +177,7 @@ def fit_curve(
 
 
 def decision_boundary(
-    ax: Any,
+    ax: Axes,
     run: Any,
     X: np.ndarray,
     y: np.ndarray,
@@ -180,6 +190,8 @@ def decision_boundary(
     (0 for logits and margins, 0.5 for probabilities): the shading shows the score and the black
     line the boundary. A model with one output per class shades each class's region.
     """
+    from matplotlib.colors import ListedColormap
+
     X = np.asarray(X)
     y = np.asarray(y).reshape(len(y), -1)[:, 0]
     pad = 0.1 * (X.max(axis=0) - X.min(axis=0))
@@ -248,7 +260,7 @@ def decision_boundary(
 
 
 def confusion_matrix(
-    ax: Any, target: np.ndarray, predicted: np.ndarray, labels: Sequence[Any] | None = None
+    ax: Axes, target: np.ndarray, predicted: np.ndarray, labels: Sequence[Any] | None = None
 ) -> np.ndarray:
     """Counts of each (true, predicted) class pair, drawn with the counts written in; returned."""
     target = np.asarray(target).astype(int).ravel()
@@ -257,7 +269,7 @@ def confusion_matrix(
     counts = np.zeros((k, k), dtype=int)
     np.add.at(counts, (target, predicted), 1)
     ax.imshow(counts, cmap="Blues")
-    names = list(labels) if labels is not None else list(range(k))
+    names = [str(name) for name in (labels if labels is not None else range(k))]
     ax.set_xticks(range(k), names)
     ax.set_yticks(range(k), names)
     ax.set_xlabel("predicted")
