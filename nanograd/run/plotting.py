@@ -39,9 +39,35 @@ def new_figure(
 
 
 def png_bytes(fig: Figure, dpi: int = 110) -> bytes:
-    """The figure as PNG bytes."""
+    """The figure as PNG bytes: the bytes ``fig.savefig(buffer, format="png", dpi=dpi)`` writes.
+
+    ``savefig`` draws a figure that has a layout engine twice: once without rendering, to lay it
+    out, then again to render it. Printing on an Agg canvas lays out and renders in one draw,
+    the same pixels and metadata. A matplotlibrc that asks ``savefig`` for more (a tight
+    bounding box, another face colour, transparency) is honoured by going through ``savefig``.
+    """
+    import matplotlib
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+
     buffer = io.BytesIO()
-    fig.savefig(buffer, format="png", dpi=dpi)
+    rc = matplotlib.rcParams
+    if not (
+        rc["savefig.bbox"] is None
+        and rc["savefig.facecolor"] == "auto"
+        and rc["savefig.edgecolor"] == "auto"
+        and not rc["savefig.transparent"]
+    ):
+        fig.savefig(buffer, format="png", dpi=dpi)
+        return buffer.getvalue()
+    canvas, own_dpi = fig.canvas, fig.dpi
+    try:
+        agg: Any = FigureCanvasAgg(fig)  # the figure's canvas until its own is put back
+        agg._is_saving = True  # as savefig: animated artists are drawn too
+        fig.dpi = dpi
+        agg.print_png(buffer)
+    finally:
+        fig.dpi = own_dpi
+        fig.set_canvas(canvas)
     return buffer.getvalue()
 
 
