@@ -253,6 +253,26 @@ def test_linear_computes_x_times_w_transpose_plus_b() -> None:
     np.testing.assert_allclose(layer(ng.tensor(x)).data, expected, rtol=1e-14)
 
 
+@pytest.mark.parametrize("batch", [(), (4,), (2, 3)])
+def test_linear_is_one_node_with_the_gradients_of_its_composite(batch: tuple[int, ...]) -> None:
+    layer = nn.Linear(3, 2, generator=np.random.default_rng(2))
+    rng = np.random.default_rng(3)
+    x = ng.tensor(rng.standard_normal((*batch, 3)), requires_grad=True)
+    out = layer(x)
+    assert out._op is not None and out._op.name == "linear"
+    assert out._inputs == (x, layer.weight, layer.bias)
+    upstream = rng.standard_normal(out.shape)
+    out.backward(ng.tensor(upstream))
+    fused = [x.grad.data, layer.weight.grad.data, layer.bias.grad.data]
+    x.grad = layer.weight.grad = layer.bias.grad = None
+    (x @ layer.weight.T + layer.bias).backward(ng.tensor(upstream))
+    composite = [x.grad.data, layer.weight.grad.data, layer.bias.grad.data]
+    for got, expected in zip(fused, composite, strict=True):
+        assert got.shape == expected.shape
+        np.testing.assert_allclose(got, expected, rtol=1e-13, atol=1e-15)
+    assert layer.weight.grad.data.flags.c_contiguous  # laid out as the weight, for the step
+
+
 def test_linear_without_bias() -> None:
     layer = nn.Linear(3, 2, bias=False)
     assert layer.bias is None

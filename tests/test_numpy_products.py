@@ -146,3 +146,46 @@ def test_einsum_puts_the_gradient_of_a_diagonal_on_the_diagonal() -> None:
 def test_dot_is_a_tensor_method() -> None:
     a, b = r(2, 3), r(3)
     np.testing.assert_allclose(ng.tensor(a).dot(b).data, a.dot(b), rtol=1e-12)
+
+
+# -- linear: F.linear's x @ weight.T + bias as one op ----------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("x", "weight", "bias"),
+    [
+        (r(3), r(2, 3), r(2)),
+        (r(4, 3), r(2, 3), r(2)),
+        (r(2, 4, 3), r(2, 3), r(4, 2)),  # a bias per sample and feature
+        (r(4, 3), r(2, 3), np.array(0.5)),
+        (r(4, 3), r(2, 3), 0.5),
+    ],
+)
+def test_linear_is_x_times_the_transposed_weight_plus_bias(x: Any, weight: Any, bias: Any) -> None:
+    got = ng.ops.linear(ng.tensor(x), ng.tensor(weight), bias)
+    np.testing.assert_allclose(got.data, x @ weight.T + bias, rtol=1e-14)
+
+
+def test_linear_keeps_numpys_dtype_promotion() -> None:
+    x, weight = r(4, 3).astype(np.float32), r(2, 3).astype(np.float32)
+    assert (
+        ng.ops.linear(ng.tensor(x), ng.tensor(weight), r(2).astype(np.float32)).dtype == np.float32
+    )
+    assert ng.ops.linear(ng.tensor(x), ng.tensor(weight), 0.5).dtype == np.float32
+    assert ng.ops.linear(ng.tensor(x), ng.tensor(weight), r(2)).dtype == np.float64
+
+
+@pytest.mark.parametrize(
+    ("x", "weight", "bias", "message"),
+    [
+        (r(4, 2), r(2, 3), r(2), r"last axis must have length in_features = 3 .* shape \(4, 2\)"),
+        (np.array(1.0), r(2, 3), r(2), r"last axis must have length in_features = 3"),
+        (r(4, 3), r(3), r(2), r"weight must be a matrix .* got shape \(3,\)"),
+        (r(4, 3), r(2, 3), r(3), r"bias \(shape \(3,\)\) must broadcast to the output's shape"),
+        (r(4, 3), r(2, 3), r(5, 4, 2), r"without enlarging it; .* \(out_features,\) = \(2,\)"),
+    ],
+)
+def test_linear_names_the_shapes_at_fault(x: Any, weight: Any, bias: Any, message: str) -> None:
+    with pytest.raises(ValueError, match=message) as caught:
+        ng.ops.linear(ng.tensor(x), ng.tensor(weight), ng.tensor(bias))
+    assert str(caught.value).startswith("linear (plugin nanograd_std) on inputs [tensor")

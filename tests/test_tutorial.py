@@ -67,7 +67,7 @@ def test_the_pictures_show_what_the_text_says(ran):
     # h is used three times: twice by one mul, once by the add
     h = re.search(r"^\s*(t\d+) \[label=<<B>h</B>", dots["fanout"], re.M).group(1)
     assert len(re.findall(rf"^\s*{h} -> ", dots["fanout"], re.M)) == 3
-    assert "matmul → add → relu  × 6" in dots["mlp"]
+    assert "linear → relu  × 6" in dots["mlp"]
 
 
 def test_a_page_whose_output_differs_is_reported_with_its_line(tmp_path):

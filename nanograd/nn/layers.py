@@ -8,6 +8,7 @@ from typing import Any
 
 import numpy as np
 
+import nanograd as ng
 from nanograd.nn import init
 from nanograd.nn.module import Module, Parameter
 from nanograd.tensor import Tensor, as_tensor
@@ -51,8 +52,12 @@ class Linear(Module):
                 f"Linear(in_features={self.in_features}): the input's last axis must have "
                 f"length {self.in_features}; got an input of shape {x.shape}"
             )
-        out: Tensor = x @ self.weight.T
-        return out if self.bias is None else out + self.bias
+        if self.bias is None:
+            out: Tensor = x @ self.weight.T
+            return out
+        # one graph node for the whole layer, where x @ weight.T + bias makes three
+        fused: Tensor = ng.ops.linear(x, self.weight, self.bias)
+        return fused
 
     def extra_repr(self) -> str:
         return (

@@ -1,5 +1,5 @@
-"""NumPy's products: matmul, whose gradient is matmuls again, and dot, vdot, inner, outer,
-tensordot, kron and cross.
+"""NumPy's products: matmul, whose gradient is matmuls again; linear, the affine map of a layer;
+and dot, vdot, inner, outer, tensordot, kron and cross.
 
 Each of the latter is a composite. tensordot is NumPy's own recipe, a transpose and reshape of
 each operand to a matrix, one ``matmul`` (so BLAS does the work), and a reshape back; dot and
@@ -75,6 +75,54 @@ def _matmul_grad_b(g: Any, out: Any, a: Any, b: Any) -> Any:
     if _transposed(b):
         return (g.mT @ a).mT
     return a.mT @ g
+
+
+def _linear(x: np.ndarray, weight: np.ndarray, bias: Any) -> np.ndarray:
+    """``x @ weight.T + bias``, PyTorch's F.linear, as one op.
+
+    One node instead of three (transpose, matmul, add) makes a dense layer's forward and
+    backward about half the Python work, and its gradients are the matmuls written by hand.
+    The bias is added into the product's own array when that keeps the dtype: one array less.
+    """
+    if np.ndim(weight) != 2:
+        raise ValueError(
+            f"the weight must be a matrix of shape (out_features, in_features); got shape "
+            f"{np.shape(weight)}"
+        )
+    if np.ndim(x) == 0 or x.shape[-1] != weight.shape[1]:
+        raise ValueError(
+            f"the input's last axis must have length in_features = {weight.shape[1]} (the "
+            f"weight's second axis, shape {weight.shape}); got an input of shape {np.shape(x)}"
+        )
+    out = np.matmul(x, weight.T)
+    try:
+        fits = np.broadcast_shapes(out.shape, np.shape(bias)) == out.shape
+    except ValueError:
+        fits = False
+    if not fits:
+        raise ValueError(
+            f"the bias (shape {np.shape(bias)}) must broadcast to the output's shape "
+            f"{out.shape} without enlarging it; a layer's bias has shape "
+            f"(out_features,) = ({weight.shape[0]},)"
+        )
+    if np.result_type(out, bias) == out.dtype:
+        return np.add(out, bias, out=out)
+    return out + bias
+
+
+def _linear_grad_x(g: Any, out: Any, x: Any, weight: Any, bias: Any) -> Any:
+    return g @ weight
+
+
+def _linear_grad_weight(g: Any, out: Any, x: Any, weight: Any, bias: Any) -> Any:
+    if g.ndim == 2 and x.ndim == 2:
+        return g.mT @ x
+    # every leading axis is a batch: flattened into one, the products of all samples add up
+    return g.reshape((-1, g.shape[-1])).mT @ x.reshape((-1, x.shape[-1]))
+
+
+def _linear_grad_bias(g: Any, out: Any, x: Any, weight: Any, bias: Any) -> Any:
+    return g  # the engine sums it over the axes the bias was broadcast along
 
 
 def tensordot(a: Any, b: Any, axes: Any = 2) -> Any:
@@ -193,6 +241,15 @@ def register_ops(register: RegisterOp) -> None:
         doc="The matrix product a @ b with NumPy's rules: 1-D operands are vectors, "
         "leading axes are batches that broadcast.",
     )
+    register(
+        "linear",
+        _linear,
+        (_linear_grad_x, _linear_grad_weight, _linear_grad_bias),
+        domain=domain.custom(_linear_cases),
+        doc="x @ weight.T + bias, as PyTorch's F.linear and nn.Linear: x of shape "
+        "(..., in_features), weight (out_features, in_features), a bias that broadcasts to "
+        "(..., out_features).",
+    )
     for name, function, method, cases in (
         ("dot", dot, True, _dot_cases),
         ("vdot", vdot, False, _vdot_cases),
@@ -223,6 +280,28 @@ def _pair(arrays: Any, shapes: Callable[[Any], tuple[Sequence[int], Sequence[int
     def case(draw: Any) -> Any:
         first, second = shapes(draw)
         return Case((draw(arrays(tuple(first))), draw(arrays(tuple(second)))))
+
+    return case()
+
+
+def _linear_cases(arrays: Any) -> Any:
+    """An input of any batch shape, 1-D included; a bias of the layer's shape, of a shape that
+    broadcasts to the output, or a number."""
+    from hypothesis import strategies as st
+
+    from nanograd.domain import Case
+
+    @st.composite
+    def case(draw: Any) -> Any:
+        n_in, n_out = draw(st.integers(1, 3)), draw(st.integers(1, 3))
+        batch = tuple(draw(_shapes()))[:2]
+        out_shape = (*batch, n_out)
+        kept = draw(st.integers(0, len(out_shape)))  # the bias: the output's trailing axes
+        trailing = out_shape[len(out_shape) - kept :]
+        bias_shape = tuple(1 if draw(st.booleans()) else n for n in trailing)
+        x, weight = draw(arrays((*batch, n_in))), draw(arrays((n_out, n_in)))
+        bias = draw(arrays(bias_shape)) if bias_shape or draw(st.booleans()) else 0.5
+        return Case((x, weight, bias))
 
     return case()
 
