@@ -21,6 +21,8 @@ from nanograd.contract import RegisterOp
 from nanograd_std.rearranging import _axis, moveaxis
 from nanograd_std.scalars import as_tensors
 
+ndarray = np.ndarray
+
 
 def _matmul(a: np.ndarray, b: np.ndarray) -> np.ndarray:
     try:
@@ -81,8 +83,8 @@ def _linear(x: np.ndarray, weight: np.ndarray, bias: Any) -> np.ndarray:
     """``x @ weight.T + bias``, PyTorch's F.linear, as one op.
 
     One node instead of three (transpose, matmul, add) makes a dense layer's forward and
-    backward about half the Python work, and its gradients are the matmuls written by hand.
-    The bias is added into the product's own array when that keeps the dtype: one array less.
+    backward less Python work, and its gradients are the matmuls written by hand. A bias of the
+    product's dtype, a layer's, is added into the product's own array: one array less.
     """
     if np.ndim(weight) != 2:
         raise ValueError(
@@ -96,18 +98,17 @@ def _linear(x: np.ndarray, weight: np.ndarray, bias: Any) -> np.ndarray:
         )
     out = np.matmul(x, weight.T)
     try:
-        fits = np.broadcast_shapes(out.shape, np.shape(bias)) == out.shape
+        if type(bias) is ndarray and bias.dtype == out.dtype:
+            return np.add(out, bias, out=out)  # refuses a bias that would enlarge out
+        result = out + bias
+        if result.shape == out.shape:
+            return result
     except ValueError:
-        fits = False
-    if not fits:
-        raise ValueError(
-            f"the bias (shape {np.shape(bias)}) must broadcast to the output's shape "
-            f"{out.shape} without enlarging it; a layer's bias has shape "
-            f"(out_features,) = ({weight.shape[0]},)"
-        )
-    if np.result_type(out, bias) == out.dtype:
-        return np.add(out, bias, out=out)
-    return out + bias
+        pass
+    raise ValueError(
+        f"the bias (shape {np.shape(bias)}) must broadcast to the output's shape {out.shape} "
+        f"without enlarging it; a layer's bias has shape (out_features,) = ({weight.shape[0]},)"
+    )
 
 
 def _linear_grad_x(g: Any, out: Any, x: Any, weight: Any, bias: Any) -> Any:
