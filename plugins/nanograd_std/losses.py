@@ -24,13 +24,19 @@ from nanograd.tensor import Tensor
 
 REDUCTIONS = ("mean", "sum", "none")
 
+# NumPy's dtype kinds, the checks run on every call: dtype.kind is a string comparison, where
+# np.issubdtype costs as much as a small ufunc call.
+FLOAT = "f"
+INTEGER = "iu"
+NUMBER = "iufc"
+
 
 # -- argument checks shared by the losses -------------------------------------------------------
 
 
 def _input(name: str, x: Any) -> Tensor:
     t = x if isinstance(x, Tensor) else ng.as_tensor(np.asarray(x))
-    if not np.issubdtype(t.dtype, np.floating):
+    if t.dtype.kind != FLOAT:
         raise TypeError(
             f"{name}: input must be floating point (scores, predictions); got dtype {t.dtype} "
             f"of shape {t.shape}"
@@ -69,7 +75,7 @@ def _float_target(name: str, x: Tensor, target: Any) -> Any:
 
 
 def _numeric_target(name: str, dtype: Any) -> None:
-    if not (np.issubdtype(dtype, np.number) or dtype == np.bool_):
+    if dtype.kind not in NUMBER + "b":
         raise TypeError(f"{name}: target must be numeric; got dtype {dtype}")
 
 
@@ -77,7 +83,7 @@ def _constant(name: str, argument: str, value: Any, x: Tensor) -> np.ndarray | N
     if value is None:
         return None
     data = np.asarray(value.data if isinstance(value, Tensor) else value)
-    if not np.issubdtype(data.dtype, np.number):
+    if data.dtype.kind not in NUMBER:
         raise TypeError(f"{name}: {argument} must be numeric; got dtype {data.dtype}")
     return data.astype(x.dtype, copy=False)
 
@@ -311,8 +317,10 @@ def _label_coefficients(
             + (f" (ignore_index is {ignore_index})" if ignore_index != -100 else "")
         )
     if every and axis == x.ndim - 1:
-        # the classes on the last axis: the rows of an identity matrix, picked by label
-        onehot = np.eye(n_classes, dtype=x.dtype)[labels]
+        # the classes on the last axis: a 1 put in each row of zeros at its label, which costs
+        # a third of picking rows of an identity matrix and no n_classes² array
+        onehot = np.zeros((*labels.shape, n_classes), dtype=x.dtype)
+        onehot.reshape(-1, n_classes)[np.arange(labels.size), labels.reshape(-1)] = 1
     else:
         classes_shape = [1] * x.ndim
         classes_shape[axis] = n_classes
@@ -333,7 +341,7 @@ def _label_coefficients(
 
 def _is_labels(target: Any) -> bool:
     dtype = target.dtype if isinstance(target, (Tensor, np.ndarray)) else np.asarray(target).dtype
-    return bool(np.issubdtype(dtype, np.integer))
+    return dtype.kind in INTEGER
 
 
 def cross_entropy(
@@ -381,7 +389,7 @@ def cross_entropy(
 @ng.callback  # checked on every call, a compiled program's too
 def _check_class_probabilities(name: str, x: Tensor, target: Any, axis: int) -> None:
     data = target.data if isinstance(target, Tensor) else np.asarray(target)
-    if not np.issubdtype(data.dtype, np.floating) or data.shape != x.shape:
+    if data.dtype.kind != FLOAT or data.shape != x.shape:
         raise ValueError(
             f"{name}: target must be integer class labels of shape "
             f"{x.shape[:axis] + x.shape[axis + 1 :]} or floating class probabilities of the "
