@@ -58,6 +58,23 @@ def test_new_writes_a_complete_project_in_the_folder_named_by_dir(tmp_path: Path
     )
 
 
+def test_new_whose_reader_has_left_makes_the_project_and_exits_quietly(tmp_path: Path) -> None:
+    """Standard output is a pipe nobody reads: its first write fails (EPIPE)."""
+    read_end, write_end = os.pipe()
+    os.close(read_end)
+    try:
+        result = subprocess.run(
+            [sys.executable, "-m", "nanograd.plugins", "new", "nanograd-mish", "--dir", "mish"],
+            cwd=tmp_path, env=clean_env(), stdout=write_end, stderr=subprocess.PIPE, text=True,
+            timeout=120, check=False,
+        )  # fmt: skip
+    finally:
+        os.close(write_end)
+    assert result.returncode == 0, result.stderr
+    assert result.stderr == ""
+    assert (tmp_path / "mish" / "src" / "nanograd_mish" / "__init__.py").is_file()
+
+
 @pytest.mark.parametrize(
     ("name", "message"),
     [

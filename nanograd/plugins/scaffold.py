@@ -27,6 +27,7 @@ from importlib.util import find_spec
 from pathlib import Path
 
 from nanograd._distribution import DISTRIBUTION
+from nanograd._streams import until_reader_leaves
 
 WIDTH = 100
 EXAMPLE_OP = "logcosh"
@@ -190,6 +191,12 @@ def main(argv: Sequence[str]) -> int:
         )
         print(message, file=sys.stderr)
         return 2
+    with until_reader_leaves():  # the project is made: a reader that left changes nothing
+        _report(directory, project, files)
+    return 0
+
+
+def _report(directory: Path, project: Project, files: Sequence[str]) -> None:
     print(
         f"created {directory}/: distribution {project.distribution}, module {project.module}, "
         f"example op {project.op}"
@@ -205,4 +212,3 @@ def main(argv: Sequence[str]) -> int:
         f"python -m nanograd.check --op {project.op}",
     ):
         print(f"  {step}")
-    return 0
